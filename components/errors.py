@@ -1,0 +1,19 @@
+"""The one exception family of souverain, so callers can tell user mistakes apart."""
+
+
+class SouverainError(Exception):
+    """Something the user can fix; the message says what is wrong and how to fix it."""
+
+
+class ConfigError(SouverainError):
+    """The stack configuration is invalid; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str], stack_file: str | None = None):
+        self.problems = problems
+        self.stack_file = stack_file
+        where = f" in {stack_file}" if stack_file else ""
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{count} configuration {noun}{where}:"]
+        lines += [f"  - {problem}" for problem in problems]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,104 @@
+"""A pool of identical Hetzner servers, spread over hosts and joined to the network."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_hcloud as hcloud
+
+from components.hetzner import layout
+
+
+@dataclass
+class NodePoolArgs:
+    """Inputs of a NodePool."""
+
+    server_type: pulumi.Input[str]
+    """The Hetzner server type of every server, e.g. cx33."""
+    count: int
+    """How many servers; they are numbered from 1."""
+    location: pulumi.Input[str]
+    """The Hetzner location, e.g. fsn1."""
+    image: pulumi.Input[str]
+    """The image every server boots, e.g. ubuntu-24.04."""
+    labels: dict[str, str]
+    """Labels on every server and placement group."""
+    ssh_key_ids: Sequence[pulumi.Input[str]]
+    """Ids of the Hetzner SSH keys installed for root."""
+    firewall_ids: Sequence[pulumi.Input[int]]
+    """Firewalls attached at creation."""
+    network_id: pulumi.Input[int]
+    """The private network every server joins."""
+    subnet: pulumi.Resource
+    """The subnet the servers' private addresses come from; created first."""
+    public_ipv4: bool = True
+    """Give each server a public IPv4 address (IPv6 is always on)."""
+    user_data: pulumi.Input[str] | None = None
+    """cloud-init user data for every server (the cluster issue renders it)."""
+
+
+class NodePool(pulumi.ComponentResource):
+    """Servers of one pool, in spread placement groups of at most 10 servers each."""
+
+    server_ids: pulumi.Output[list[str]]
+    """Ids of the servers, in server-number order."""
+    server_names: list[str]
+    """Names of the servers, known before deployment."""
+    ipv4_addresses: pulumi.Output[list[str]]
+    """Public IPv4 addresses (empty strings when the pool has none)."""
+
+    def __init__(
+        self,
+        name: str,
+        args: NodePoolArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("souverain:hetzner:NodePool", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        groups = [
+            hcloud.PlacementGroup(
+                f"{name}-spread-{number}",
+                name=f"{name}-spread-{number}",
+                type="spread",
+                labels=args.labels,
+                opts=child,
+            )
+            for number in range(1, layout.spread_group_count(args.count) + 1)
+        ]
+
+        self.server_names = layout.server_names(name, args.count)
+        servers = []
+        for number, server_name in enumerate(self.server_names, start=1):
+            group = groups[layout.spread_group_index(number)]
+            servers.append(
+                hcloud.Server(
+                    server_name,
+                    name=server_name,
+                    server_type=args.server_type,
+                    location=args.location,
+                    image=args.image,
+                    labels=args.labels,
+                    ssh_keys=list(args.ssh_key_ids),
+                    firewall_ids=list(args.firewall_ids),
+                    placement_group_id=group.id.apply(int),
+                    networks=[hcloud.ServerNetworkArgs(network_id=args.network_id)],
+                    public_nets=[
+                        hcloud.ServerPublicNetArgs(
+                            ipv4_enabled=args.public_ipv4, ipv6_enabled=True
+                        )
+                    ],
+                    user_data=args.user_data,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[args.subnet]),
+                )
+            )
+
+        self.server_ids = pulumi.Output.all(*[s.id for s in servers])
+        self.ipv4_addresses = pulumi.Output.all(*[s.ipv4_address for s in servers])
+        self.register_outputs(
+            {
+                "server_ids": self.server_ids,
+                "server_names": self.server_names,
+                "ipv4_addresses": self.ipv4_addresses,
+            }
+        )

@@ -1,0 +1,96 @@
+"""Declares a whole souverain stack from its checked configuration."""
+
+import hashlib
+
+import pulumi
+import pulumi_hcloud as hcloud
+
+from components.config import StackConfig
+from components.hetzner import layout
+from components.hetzner.firewall import NodeFirewalls, NodeFirewallsArgs
+from components.hetzner.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.hetzner.network import PrivateNetwork, PrivateNetworkArgs
+from components.hetzner.node_pool import NodePool, NodePoolArgs
+
+
+def ssh_key_fingerprint(public_key: str) -> str:
+    """A short, stable digest of a key's material, shown beside its name."""
+    material = public_key.split()[1].encode()
+    return hashlib.sha256(material).hexdigest()[:12]
+
+
+def declare_stack(config: StackConfig) -> None:
+    """Declare every resource of the stack and export what users need to reach it."""
+    startup = config.startup_name
+    common_labels = {layout.LABEL_STARTUP: startup}
+
+    network = PrivateNetwork(
+        startup,
+        PrivateNetworkArgs(
+            ip_range=config.network_cidr,
+            subnet_ip_range=layout.node_subnet(config.network_cidr),
+            network_zone=config.network_zone,
+            labels=common_labels,
+        ),
+    )
+
+    ssh_keys = [
+        hcloud.SshKey(
+            f"{startup}-ssh-{key_name}",
+            name=f"{startup}-{key_name}",
+            public_key=public_key,
+            labels={**common_labels, "fingerprint": ssh_key_fingerprint(public_key)},
+        )
+        for key_name, public_key in sorted(config.ssh_public_keys.items())
+    ]
+
+    roles = sorted({pool.role for pool in config.node_pools.values()})
+    firewalls = NodeFirewalls(
+        startup,
+        NodeFirewallsArgs(
+            rules_by_role={
+                role: layout.firewall_rules(
+                    role, config.allowed_ssh_cidrs, config.allowed_kube_api_cidrs
+                )
+                for role in roles
+            },
+            labels=common_labels,
+        ),
+    )
+
+    pools = {}
+    for pool_name, pool in sorted(config.node_pools.items()):
+        pools[pool_name] = NodePool(
+            f"{startup}-{pool_name}",
+            NodePoolArgs(
+                server_type=pool.server_type,
+                count=pool.count,
+                location=config.location,
+                image=config.image,
+                labels=layout.pool_labels(startup, pool_name, pool.role, pool.labels),
+                ssh_key_ids=[key.id for key in ssh_keys],
+                firewall_ids=[firewalls.firewall_ids[pool.role]],
+                network_id=network.network_id,
+                subnet=network.subnet,
+                public_ipv4=pool.public_ipv4,
+            ),
+        )
+
+    ingress = layout.ingress_role(
+        [(pool.role, pool.count) for pool in config.node_pools.values()]
+    )
+    balancer = LoadBalancer(
+        startup,
+        LoadBalancerArgs(
+            load_balancer_type=config.load_balancer_type,
+            location=config.location,
+            labels=common_labels,
+            network_id=network.network_id,
+            subnet=network.subnet,
+            target_selector=layout.role_selector(startup, ingress),
+        ),
+    )
+
+    pulumi.export("loadBalancerIpv4", balancer.ipv4)
+    pulumi.export("loadBalancerIpv6", balancer.ipv6)
+    pulumi.export("servers", {name: pool.server_names for name, pool in pools.items()})

@@ -1,0 +1,189 @@
+"""The offline plan: run the real Pulumi program in-process against a recording monitor.
+
+Pulumi's mock runtime stands in for the engine. Nothing is created and no provider
+plugin runs; the monitor records each resource registration exactly as the program
+makes it. The runtime runs in preview mode, so every value only a deployment could
+tell (ids, addresses) stays unknown instead of being invented.
+"""
+
+import contextvars
+import runpy
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pulumi
+from pulumi.output import Unknown
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.errors import SouverainError
+from souverain.stack_files import SECRET_PLACEHOLDER, find_project, read_stack_config
+
+UNKNOWN = "(known after apply)"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource the program declared, with its inputs as a plan shows them."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: tuple[str, ...]
+
+    @property
+    def provider(self) -> str:
+        """The package that manages it: hcloud, or souverain for our components."""
+        return self.type.split(":", 1)[0]
+
+    def as_json(self) -> dict[str, Any]:
+        """The resource as the plan's JSON document lists it."""
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": list(self.dependencies),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every resource a stack declares, in URN order so output is reproducible."""
+
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+
+    def counts(self) -> dict[str, int]:
+        """How many resources each provider would create (components included)."""
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.provider] = counts.get(resource.provider, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def of_type(self, type_token: str) -> list[PlannedResource]:
+        """The resources of one type, e.g. hcloud:index/server:Server."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def as_json(self) -> dict[str, Any]:
+        """The plan as a JSON-ready document."""
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "summary": {"total": len(self.resources), "by_provider": self.counts()},
+            "resources": [r.as_json() for r in self.resources],
+        }
+
+
+def _shown(value: Any) -> Any:
+    """An input as the plan shows it: secrets hidden, unknowns named, keys sorted."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_shown(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf carries every number as a double
+    if value is SECRET_PLACEHOLDER or value == SECRET_PLACEHOLDER:
+        return SECRET_PLACEHOLDER
+    return value
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Answers like a preview: outputs echo inputs, ids stay unknown."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        return "", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        raise SouverainError(
+            f"the program calls the function {args.token}, which an offline plan "
+            "cannot answer: plan with `pulumi preview` instead"
+        )
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """A mock monitor that keeps each registration's parent, inputs and dependencies."""
+
+    def __init__(self) -> None:
+        super().__init__(_Mocks())
+        self.recorded: list[PlannedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.recorded.append(
+                PlannedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    custom=bool(request.custom),
+                    inputs=_shown(inputs),
+                    dependencies=tuple(sorted(set(request.dependencies))),
+                )
+            )
+        return response
+
+
+def run_plan(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: set[str],
+) -> Plan:
+    """Run `program` under the recording monitor and return what it declared.
+
+    Runs in a fresh context, so global Pulumi settings never leak between plans.
+    """
+
+    def run() -> Plan:
+        set_all_config(config, sorted(secret_keys))
+        monitor = _RecordingMonitor()
+        mocks.set_mocks(
+            monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor
+        )
+        _sync_await(run_pulumi_func(program))
+        resources = sorted(monitor.recorded, key=lambda r: r.urn)
+        return Plan(project, stack, resources)
+
+    return contextvars.Context().run(run)
+
+
+def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
+    """Plan the stack `stack` of the souverain project in `project_dir` (or above cwd).
+
+    Raises SouverainError (ConfigError for bad settings) for anything the user can fix.
+    """
+    project = find_project(project_dir or Path.cwd())
+    config, secret_keys = read_stack_config(project, stack)
+    main = project.root / "__main__.py"
+    root = str(project.root)
+
+    def program() -> None:
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        try:
+            runpy.run_path(str(main), run_name="__main__")
+        except pulumi.RunError as err:
+            if isinstance(err.__cause__, SouverainError):
+                raise err.__cause__ from None
+            raise SouverainError(str(err)) from None
+
+    return run_plan(program, project.name, stack, config, secret_keys)

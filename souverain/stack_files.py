@@ -1,0 +1,126 @@
+"""Reading `Pulumi.yaml` and `stacks/Pulumi.<stack>.yaml` the way the Pulumi CLI does.
+
+The offline plan has no Pulumi CLI to hand it config, so this module turns the two
+files into the flat `namespace:key -> string` map the engine would pass to the
+program: project defaults first, the stack's values over them, structured values as
+JSON, and encrypted values replaced by a placeholder (no passphrase needed).
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.errors import SouverainError
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class Project:
+    """The parts of `Pulumi.yaml` the plan needs."""
+
+    root: Path
+    name: str
+    stack_config_dir: Path
+    config_defaults: dict[str, Any] = field(default_factory=dict)
+
+    def stack_file(self, stack: str) -> Path:
+        """Where the settings of `stack` live."""
+        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+
+    def stacks(self) -> list[str]:
+        """Names of the stacks that have a settings file."""
+        return sorted(
+            path.name[len("Pulumi.") : -len(".yaml")]
+            for path in self.stack_config_dir.glob("Pulumi.*.yaml")
+        )
+
+
+def find_project(start: Path) -> Project:
+    """Read the `Pulumi.yaml` in `start` or the nearest folder above it."""
+    for folder in [start, *start.resolve().parents]:
+        manifest = folder / "Pulumi.yaml"
+        if manifest.is_file():
+            return _read_project(manifest)
+    raise SouverainError(
+        f"no Pulumi.yaml in {start} or above: run souverain from a souverain checkout, "
+        "or pass --project-dir"
+    )
+
+
+def _read_project(manifest: Path) -> Project:
+    data = _read_yaml(manifest)
+    name = data.get("name")
+    defaults = {}
+    for key, declaration in (data.get("config") or {}).items():
+        if isinstance(declaration, dict) and "default" in declaration:
+            full_key = key if ":" in key else f"{name}:{key}"
+            defaults[full_key] = declaration["default"]
+    config_dir = manifest.parent / (data.get("stackConfigDir") or ".")
+    return Project(manifest.parent, name, config_dir, defaults)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise SouverainError(f"{path} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise SouverainError(f"{path} must hold a YAML map at its top level")
+    return data
+
+
+def _contains_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return True
+        return any(_contains_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_secret(v) for v in value)
+    return False
+
+
+def _as_engine_string(value: Any) -> str:
+    """The string form the Pulumi engine hands a program for a config value."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def read_stack_config(project: Project, stack: str) -> tuple[dict[str, str], set[str]]:
+    """The engine-style config map of `stack`, and the keys that hold secrets.
+
+    An encrypted value (`secure:`) becomes the placeholder `[secret]`; the key is
+    reported as secret so the program treats it as one.
+    """
+    path = project.stack_file(stack)
+    if not path.is_file():
+        known = ", ".join(project.stacks()) or "none yet"
+        raise SouverainError(
+            f"stack '{stack}' has no settings file {path.relative_to(project.root)}: "
+            f"known stacks are {known} (souverain new {stack} creates one)"
+        )
+    stack_values = _read_yaml(path).get("config") or {}
+    if not isinstance(stack_values, dict):
+        raise SouverainError(f"{path}: 'config' must be a map of key: value")
+
+    stack_values = {
+        key if ":" in key else f"{project.name}:{key}": value
+        for key, value in stack_values.items()
+    }
+    merged = {**project.config_defaults, **stack_values}
+    config, secret_keys = {}, set()
+    for key, value in merged.items():
+        if _contains_secret(value):
+            secret_keys.add(key)
+            config[key] = SECRET_PLACEHOLDER
+        else:
+            config[key] = _as_engine_string(value)
+    return config, secret_keys
