@@ -14,8 +14,14 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
-from pydantic import field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -164,6 +170,9 @@ def _cluster_problems(pools: Any) -> list[str]:
                 f"pool name '{name}' is not usable: use up to 20 lowercase letters, "
                 "digits and dashes, starting with a letter"
             )
+    roles = [p.get("role") if isinstance(p, dict) else None for p in pools.values()]
+    if any(role not in ("control-plane", "worker") for role in roles):
+        return problems  # a pool's own role check reports it; a count would mislead
     control_plane = 0
     for pool in pools.values():
         if isinstance(pool, dict) and pool.get("role") == "control-plane":
@@ -187,7 +196,9 @@ def _cluster_problems(pools: Any) -> list[str]:
 def _similar_types(wanted: str, location: str, today: dt.date) -> str:
     """A few offered types closest in size to `wanted`, for an error message."""
     catalog = load_catalog()
-    offered = [catalog.server_types[n] for n in catalog.types_offered_in(location, today)]
+    offered = [
+        catalog.server_types[n] for n in catalog.types_offered_in(location, today)
+    ]
     reference = catalog.server_types.get(wanted)
     if reference is not None:
         same_kind = [
@@ -251,8 +262,8 @@ class StackConfig(_Model):
     def _startup_name_valid(cls, value: str) -> str:
         if not (3 <= len(value) <= 30) or not NAME_RE.match(value) or "--" in value:
             raise _problem(
-                f"'{value}' is not a usable name: use 3 to 30 lowercase letters, digits "
-                "and single dashes, starting with a letter (e.g. acme)"
+                f"'{value}' is not a usable name: use 3 to 30 lowercase letters, "
+                "digits and single dashes, starting with a letter (e.g. acme)"
             )
         return value
 
@@ -263,13 +274,15 @@ class StackConfig(_Model):
         valid = (
             len(value) <= 253
             and len(labels) >= 2
-            and all(DOMAIN_LABEL_RE.match(label) and len(label) <= 63 for label in labels)
+            and all(
+                DOMAIN_LABEL_RE.match(label) and len(label) <= 63 for label in labels
+            )
             and labels[-1].isalpha()
         )
         if not valid:
             raise _problem(
-                f"'{value}' is not a domain name: use a lowercase name such as acme.eu, "
-                "without scheme, path or trailing dot"
+                f"'{value}' is not a domain name: use a lowercase name such as "
+                "acme.eu, without scheme, path or trailing dot"
             )
         return value
 
@@ -333,7 +346,8 @@ class StackConfig(_Model):
     def _ssh_keys_valid(cls, keys: dict[str, str]) -> dict[str, str]:
         if not keys:
             raise _problem(
-                "is empty: add at least one key, e.g. admin: 'ssh-ed25519 AAAA... you@host'"
+                "is empty: add at least one key, e.g. "
+                "admin: 'ssh-ed25519 AAAA... you@host'"
             )
         seen: dict[str, str] = {}
         for name, key in keys.items():
@@ -405,6 +419,14 @@ STRUCTURED_KEYS = {
 KNOWN_KEYS = {to_camel(name) for name in StackConfig.model_fields}
 
 
+def _closest_setting(loc: tuple) -> str | None:
+    """The known setting an unknown key at `loc` was most likely meant to be."""
+    model = StackConfig if len(loc) == 1 else NodePool
+    known = sorted(to_camel(name) for name in model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    return close[0] if close else None
+
+
 def _describe(error: dict) -> str:
     """One readable line for one pydantic error, naming the field first."""
     loc = [str(part) for part in error["loc"]]
@@ -422,10 +444,8 @@ def _describe(error: dict) -> str:
         parent = ".".join(loc[:-1])
         return f"{field} is required: add {loc[-1]} under {parent} in the stack file"
     if kind == "extra_forbidden":
-        known = KNOWN_KEYS if len(loc) == 1 else NodePool.model_fields.keys()
-        known = {to_camel(k) for k in known}
-        close = difflib.get_close_matches(loc[-1], sorted(known), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "remove it"
+        close = _closest_setting(error["loc"])
+        hint = f"did you mean '{close}'?" if close else "remove it"
         return f"{field} is not a souverain setting: {hint}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{field} '{value}' is not a whole number: write e.g. 3"
@@ -457,24 +477,48 @@ def parse_stack_config(
     """
     today = today or dt.date.today()
     problems = []
-    values = {}
+    values, unreadable = {}, set()
     for key, value in raw.items():
         if key in STRUCTURED_KEYS and isinstance(value, str):
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as err:
                 problems.append(f"{key} is not a readable list or map: {err.msg}")
+                unreadable.add(key)
                 continue
         values[key] = value
     context = {"location": values.get("location", "fsn1"), "today": today}
     try:
         config = StackConfig.model_validate(values, context=context)
     except ValidationError as err:
-        problems += [_describe(e) for e in err.errors(include_url=False)]
+        errors = err.errors(include_url=False)
+        problems += [_describe(e) for e in _without_echoes(errors, unreadable)]
         raise ConfigError(problems, stack_file) from None
     if problems:
         raise ConfigError(problems, stack_file)
     return config
+
+
+def _without_echoes(errors: list[dict], unreadable: set[str]) -> list[dict]:
+    """Drop errors that only repeat another one.
+
+    A misspelt key also makes the real key missing, and an unreadable JSON value makes
+    its key missing: the user needs one line for each mistake, not two.
+    """
+    misspelt_targets = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            close = _closest_setting(error["loc"])
+            if close:
+                misspelt_targets.add((*error["loc"][:-1], close))
+    return [
+        error
+        for error in errors
+        if not (
+            error["type"] == "missing"
+            and (error["loc"] in misspelt_targets or error["loc"][0] in unreadable)
+        )
+    ]
 
 
 def load_stack_config(today: dt.date | None = None) -> StackConfig:

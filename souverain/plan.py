@@ -9,9 +9,10 @@ tell (ids, addresses) stays unknown instead of being invented.
 import contextvars
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from pulumi.output import Unknown

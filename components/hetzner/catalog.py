@@ -14,14 +14,15 @@ CATALOG_FILE = Path(__file__).with_name("server_types.json")
 
 # ISO 3166-1 codes of the 27 EU member states: a location counts as European only when
 # its country is one of them, so a new Hetzner site is classified without a code change.
-EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+_EU_MEMBER_STATES = (
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO"
 )
+EU_COUNTRIES = frozenset((_EU_MEMBER_STATES + " SE SI SK").split())
 
 
 @dataclass(frozen=True)
 class Location:
-    """A Hetzner location such as fsn1, with the network zone its private networks use."""
+    """A Hetzner location such as fsn1, with the network zone of its networks."""
 
     name: str
     city: str

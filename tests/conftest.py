@@ -1,0 +1,47 @@
+"""Shared fixtures: valid settings to break, and a recorder of declared resources."""
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from souverain.plan import Plan, run_plan
+
+TODAY = dt.date(2026, 12, 3)
+ADMIN_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEyNwmg8Pf3sWFP/Ja0sbzC4QIlIanSTKMBoRAOkUaYu"
+    " admin@acme.example"
+)
+
+VALID_SETTINGS = {
+    "startupName": "acme",
+    "domain": "acme.eu",
+    "location": "fsn1",
+    "nodePools": {
+        "control-plane": {"role": "control-plane", "serverType": "cx33", "count": 3},
+        "workers": {"role": "worker", "serverType": "cx43", "count": 2},
+    },
+    "sshPublicKeys": {"admin": ADMIN_KEY},
+    "allowedSshCidrs": ["203.0.113.0/24"],
+    "allowedKubeApiCidrs": ["203.0.113.0/24"],
+}
+
+
+@pytest.fixture
+def settings() -> dict:
+    """A fresh deep copy of valid raw settings, for a test to break one field of."""
+    return copy.deepcopy(VALID_SETTINGS)
+
+
+@pytest.fixture
+def declare() -> Callable[[Callable[[], None]], Plan]:
+    """Run a program under Pulumi's mock runtime and return every registration.
+
+    Each call runs in its own context, so no Pulumi setting outlives the test.
+    """
+
+    def run(program: Callable[[], None], config: dict[str, str] | None = None) -> Plan:
+        return run_plan(program, "souverain", "test", config or {}, set())
+
+    return run
