@@ -42,25 +42,29 @@ def main(
     )
 
 
+def say_error(message: str) -> None:
+    """Print to stderr as is: no markup, no wrapping, so lines stay greppable."""
+    errors.print(message, markup=False, soft_wrap=True, highlight=False)
+
+
 @contextmanager
 def reported_errors():
     """Turn errors into one readable message and an exit code; tracebacks only on -v."""
     try:
         yield
     except ConfigError as err:
-        errors.print(f"error: {err}", markup=False)
-        errors.print("Fix the stack file, then run the command again.", markup=False)
+        say_error(f"error: {err}")
+        say_error("Fix the stack file, then run the command again.")
         raise typer.Exit(EXIT_CONFIG_ERROR) from None
     except SouverainError as err:
-        errors.print(f"error: {err}", markup=False)
+        say_error(f"error: {err}")
         raise typer.Exit(EXIT_USER_ERROR) from None
     except Exception as err:
         if _state["verbose"]:
             raise
-        errors.print(
+        say_error(
             f"internal error: {type(err).__name__}: {err}. Run again with --verbose "
-            "for the traceback, and report it with that output.",
-            markup=False,
+            "for the traceback, and report it with that output."
         )
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 

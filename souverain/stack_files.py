@@ -105,7 +105,7 @@ def read_stack_config(project: Project, stack: str) -> tuple[dict[str, str], set
         known = ", ".join(project.stacks()) or "none yet"
         raise SouverainError(
             f"stack '{stack}' has no settings file {path.relative_to(project.root)}: "
-            f"known stacks are {known} (souverain new {stack} creates one)"
+            f"known stacks are {known} (copy one of their files to start {stack})"
         )
     stack_values = _read_yaml(path).get("config") or {}
     if not isinstance(stack_values, dict):

@@ -1,0 +1,141 @@
+"""The offline plan of the real program: reference stacks, secrets, determinism."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pulumi
+import pulumi_hcloud as hcloud
+import pytest
+
+from components.errors import ConfigError, SouverainError
+from souverain.plan import UNKNOWN, plan_stack, run_plan
+from souverain.stack_files import find_project, read_stack_config
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER = "hcloud:index/server:Server"
+
+
+def make_project(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
+    """A copy of the project files with one extra stack file."""
+    shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(REPO / "__main__.py", tmp_path / "__main__.py")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / f"Pulumi.{stack}.yaml").write_text(stack_yaml)
+    return tmp_path
+
+
+def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place():
+    plan = plan_stack("prod", REPO)
+
+    assert plan.counts() == {"hcloud": 17, "souverain": 5}
+    servers = plan.of_type(SERVER)
+    assert [s.name for s in servers] == [
+        "acme-control-plane-1",
+        "acme-control-plane-2",
+        "acme-control-plane-3",
+        "acme-workers-1",
+        "acme-workers-2",
+    ]
+    assert {s.inputs["serverType"] for s in servers[:3]} == {"cx33"}
+    assert {s.inputs["serverType"] for s in servers[3:]} == {"cx43"}
+    assert len(plan.of_type("hcloud:index/network:Network")) == 1
+    assert len(plan.of_type("hcloud:index/firewall:Firewall")) == 2
+    assert len(plan.of_type("hcloud:index/loadBalancer:LoadBalancer")) == 1
+    located = [r for r in plan.resources if "location" in r.inputs]
+    assert {r.inputs["location"] for r in located} == {"fsn1"}
+    assert len(located) == 6
+    subnet = plan.of_type("hcloud:index/networkSubnet:NetworkSubnet")[0]
+    assert subnet.inputs["networkZone"] == "eu-central"
+
+
+def test_dev_is_one_server_that_also_takes_the_web_traffic():
+    plan = plan_stack("dev", REPO)
+
+    assert [s.name for s in plan.of_type(SERVER)] == ["acme-dev-main-1"]
+    target = plan.of_type("hcloud:index/loadBalancerTarget:LoadBalancerTarget")[0]
+    assert target.inputs["labelSelector"] == (
+        "souverain.eu/startup=acme-dev,souverain.eu/role=control-plane"
+    )
+
+
+def test_values_known_only_after_deployment_stay_unknown():
+    plan = plan_stack("prod", REPO)
+
+    server = plan.of_type(SERVER)[0]
+    assert server.inputs["sshKeys"] == [UNKNOWN]
+    assert server.inputs["firewallIds"] == [UNKNOWN]
+    assert server.inputs["networks"] == [{"networkId": UNKNOWN}]
+
+
+def test_same_input_gives_byte_identical_json():
+    first = json.dumps(plan_stack("prod", REPO).as_json(), sort_keys=True)
+    second = json.dumps(plan_stack("prod", REPO).as_json(), sort_keys=True)
+
+    assert first == second
+
+
+def test_bad_stack_file_raises_config_error_naming_the_file(tmp_path):
+    project = make_project(
+        tmp_path,
+        "bad",
+        (REPO / "stacks" / "Pulumi.dev.yaml")
+        .read_text()
+        .replace("souverain:location: fsn1", "souverain:location: ash"),
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        plan_stack("bad", project)
+
+    assert caught.value.problems == [
+        "location 'ash' is outside the EU: use fsn1, hel1 or nbg1"
+    ]
+    assert caught.value.stack_file == "stacks/Pulumi.bad.yaml"
+
+
+def test_unknown_stack_names_the_known_ones():
+    with pytest.raises(SouverainError) as caught:
+        plan_stack("staging", REPO)
+
+    assert str(caught.value) == (
+        "stack 'staging' has no settings file stacks/Pulumi.staging.yaml: known "
+        "stacks are dev, prod (copy one of their files to start staging)"
+    )
+
+
+ENCRYPTED_STACK = """\
+encryptionsalt: v1:QmFkU2FsdA==:v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBB
+config:
+  hcloud:token:
+    secure: v1:c2VjcmV0LXRva2VuLWNpcGhlcnRleHQ=:AAAA
+  souverain:userData:
+    secure: v1:dXNlci1kYXRhLWNpcGhlcnRleHQ=:BBBB
+"""
+
+
+def test_encrypted_stack_values_plan_without_passphrase_and_show_as_secret(tmp_path):
+    project = find_project(make_project(tmp_path, "enc", ENCRYPTED_STACK))
+    config, secret_keys = read_stack_config(project, "enc")
+    assert secret_keys == {"hcloud:token", "souverain:userData"}
+    assert config["hcloud:token"] == "[secret]"
+
+    def program():
+        user_data = pulumi.Config("souverain").require_secret("userData")
+        hcloud.Server("node", server_type="cx23", user_data=user_data)
+
+    plan = run_plan(program, "souverain", "enc", config, secret_keys)
+
+    server = plan.resources[0]
+    assert server.inputs == {"serverType": "cx23", "userData": "[secret]"}
+    text = json.dumps(plan.as_json())
+    assert "ciphertext" not in text and "c2VjcmV0" not in text
+
+
+def test_project_defaults_apply_and_stack_values_override_them():
+    project = find_project(REPO)
+    config, _ = read_stack_config(project, "dev")
+
+    assert config["souverain:image"] == "ubuntu-24.04"  # from Pulumi.yaml
+    assert config["souverain:startupName"] == "acme-dev"  # from the stack file
+    assert config["souverain:allowedSshCidrs"] == '["203.0.113.0/24"]'
+    assert config["souverain:enableCluster"] == "false"
