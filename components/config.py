@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from components.errors import ConfigError
 from components.hetzner.catalog import load_catalog
+from components.text import one_of
 
 NAMESPACE = "souverain"
 
@@ -72,13 +73,6 @@ SSH_KEY_TYPES = (
 def _problem(message: str) -> PydanticCustomError:
     # The message goes in the context so braces in user values are never formatted.
     return PydanticCustomError("souverain", "{message}", {"message": message})
-
-
-def _one_of(names: list[str] | tuple[str, ...]) -> str:
-    names = list(names)
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 class _Model(BaseModel):
@@ -216,7 +210,7 @@ def _similar_types(wanted: str, location: str, today: dt.date) -> str:
         )
     names = [t.name for t in offered[:4]]
     return (
-        f"use {_one_of(names)} (every type: souverain catalog list "
+        f"use {one_of(names)} (every type: souverain catalog list "
         f"--location {location})"
     )
 
@@ -290,7 +284,7 @@ class StackConfig(_Model):
     @classmethod
     def _location_in_eu(cls, value: str) -> str:
         catalog = load_catalog()
-        eu = _one_of(catalog.eu_locations())
+        eu = one_of(catalog.eu_locations())
         if value not in catalog.locations:
             raise _problem(f"'{value}' is not a Hetzner location: use {eu}")
         if not catalog.locations[value].in_eu:
@@ -389,7 +383,7 @@ class StackConfig(_Model):
         if value not in LOAD_BALANCER_TYPES:
             raise _problem(
                 f"'{value}' is not a Hetzner load balancer type: use "
-                f"{_one_of(LOAD_BALANCER_TYPES)}"
+                f"{one_of(LOAD_BALANCER_TYPES)}"
             )
         return value
 

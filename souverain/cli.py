@@ -2,20 +2,14 @@
 
 import json
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 
-from components.errors import ConfigError, SouverainError
+from souverain import console
 from souverain.catalog import catalog_app
-
-EXIT_USER_ERROR = 1
-EXIT_CONFIG_ERROR = 2
-EXIT_INTERNAL_ERROR = 70
 
 app = typer.Typer(
     help="souverain: a European startup's production stack on European providers.",
@@ -23,8 +17,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog_app, name="catalog")
-errors = Console(stderr=True, highlight=False)
-_state = {"verbose": False}
 
 
 @app.callback()
@@ -34,39 +26,12 @@ def main(
     ] = False,
 ) -> None:
     """Configure logging once for every command."""
-    _state["verbose"] = verbose
+    console.VERBOSE["on"] = verbose
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
-        handlers=[RichHandler(console=errors, show_path=verbose, markup=False)],
+        handlers=[RichHandler(console=console.errors, show_path=verbose, markup=False)],
     )
-
-
-def say_error(message: str) -> None:
-    """Print to stderr as is: no markup, no wrapping, so lines stay greppable."""
-    errors.print(message, markup=False, soft_wrap=True, highlight=False)
-
-
-@contextmanager
-def reported_errors():
-    """Turn errors into one readable message and an exit code; tracebacks only on -v."""
-    try:
-        yield
-    except ConfigError as err:
-        say_error(f"error: {err}")
-        say_error("Fix the stack file, then run the command again.")
-        raise typer.Exit(EXIT_CONFIG_ERROR) from None
-    except SouverainError as err:
-        say_error(f"error: {err}")
-        raise typer.Exit(EXIT_USER_ERROR) from None
-    except Exception as err:
-        if _state["verbose"]:
-            raise
-        say_error(
-            f"internal error: {type(err).__name__}: {err}. Run again with --verbose "
-            "for the traceback, and report it with that output."
-        )
-        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
 @app.command()
@@ -83,10 +48,12 @@ def plan(
     ] = None,
 ) -> None:
     """Show what `pulumi up` would create for a stack, without any cloud account."""
+    # Imported here: Pulumi's SDK takes most of a second to import, which the other
+    # commands should not pay.
     from souverain.plan import plan_stack
     from souverain.render import render_plan
 
-    with reported_errors():
+    with console.reported_errors():
         result = plan_stack(stack, project_dir)
         typer.echo(render_plan(result), nl=False)
         if json_file is not None:

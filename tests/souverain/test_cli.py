@@ -8,7 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from souverain.cli import EXIT_CONFIG_ERROR, EXIT_USER_ERROR, app
+from souverain.cli import app
+from souverain.console import EXIT_CONFIG_ERROR, EXIT_USER_ERROR
 from tests.souverain.test_plan import make_project
 
 REPO = Path(__file__).resolve().parents[2]
