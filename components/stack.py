@@ -58,6 +58,7 @@ def declare_stack(config: StackConfig) -> None:
         ),
     )
 
+    ingress_pools = config.ingress_pools()
     pools = {}
     for pool_name, pool in sorted(config.node_pools.items()):
         pools[pool_name] = NodePool(
@@ -67,7 +68,13 @@ def declare_stack(config: StackConfig) -> None:
                 count=pool.count,
                 location=config.location,
                 image=config.image,
-                labels=layout.pool_labels(startup, pool_name, pool.role, pool.labels),
+                labels=layout.pool_labels(
+                    startup,
+                    pool_name,
+                    pool.role,
+                    pool_name in ingress_pools,
+                    pool.labels,
+                ),
                 ssh_key_ids=[key.id for key in ssh_keys],
                 firewall_ids=[firewalls.firewall_ids[pool.role]],
                 network_id=network.network_id,
@@ -76,9 +83,6 @@ def declare_stack(config: StackConfig) -> None:
             ),
         )
 
-    ingress = layout.ingress_role(
-        [(pool.role, pool.count) for pool in config.node_pools.values()]
-    )
     balancer = LoadBalancer(
         startup,
         LoadBalancerArgs(
@@ -87,7 +91,7 @@ def declare_stack(config: StackConfig) -> None:
             labels=common_labels,
             network_id=network.network_id,
             subnet=network.subnet,
-            target_selector=layout.role_selector(startup, ingress),
+            target_selector=layout.ingress_selector(startup),
         ),
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.logging import RichHandler
 
+from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
 
@@ -55,8 +56,18 @@ def plan(
 
     with console.reported_errors():
         result = plan_stack(stack, project_dir)
-        typer.echo(render_plan(result), nl=False)
         if json_file is not None:
-            document = json.dumps(result.as_json(), indent=2, sort_keys=True)
-            json_file.write_text(document + "\n")
-            logging.getLogger(__name__).info("wrote the plan as JSON to %s", json_file)
+            _write_json(result.as_json(), json_file)
+        typer.echo(render_plan(result), nl=False)
+
+
+def _write_json(document: dict, path: Path) -> None:
+    """Write the plan as JSON; a path that cannot be written is the user's to fix."""
+    try:
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    except OSError as err:
+        raise SouverainError(
+            f"cannot write the plan to {path}: {err.strerror or err}; choose a path "
+            "in a folder that exists and that you can write to"
+        ) from None
+    logging.getLogger(__name__).info("wrote the plan as JSON to %s", path)

@@ -8,7 +8,8 @@ from rich.console import Console
 from components.errors import ConfigError, SouverainError
 
 EXIT_USER_ERROR = 1
-EXIT_CONFIG_ERROR = 2
+# 2 is click's own code for a mistyped command line.
+EXIT_CONFIG_ERROR = 3
 EXIT_INTERNAL_ERROR = 70
 
 errors = Console(stderr=True, highlight=False)
@@ -37,7 +38,8 @@ def reported_errors():
         if VERBOSE["on"]:
             raise
         say_error(
-            f"internal error: {type(err).__name__}: {err}. Run again with --verbose "
-            "for the traceback, and report it with that output."
+            f"internal error: {type(err).__name__}: {err}. Run the same command as "
+            "`souverain --verbose <command> …` for the traceback, and report it with "
+            "that output."
         )
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None

@@ -8,7 +8,6 @@ tell (ids, addresses) stays unknown instead of being invented.
 
 import contextvars
 import runpy
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,8 +98,6 @@ def _shown(value: Any) -> Any:
         return [_shown(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf carries every number as a double
-    if value is SECRET_PLACEHOLDER or value == SECRET_PLACEHOLDER:
-        return SECRET_PLACEHOLDER
     return value
 
 
@@ -167,19 +164,36 @@ def run_plan(
     return contextvars.Context().run(run)
 
 
+def _check_same_checkout(root: Path) -> None:
+    """Refuse to mix one checkout's program with another checkout's components.
+
+    The program imports `components` from wherever souverain is installed; planning
+    another checkout that has its own would silently run its __main__.py with ours.
+    A project without a components/ folder uses the installed ones, as intended.
+    """
+    import components
+
+    installed = Path(components.__file__).resolve().parent.parent
+    has_own = (root / "components" / "__init__.py").is_file()
+    if has_own and installed != root.resolve():
+        raise SouverainError(
+            f"this souverain is installed from {installed}, not {root}: install the "
+            f"checkout you want to plan (`pip install -e {root}`) and run its "
+            "souverain"
+        )
+
+
 def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
     """Plan the stack `stack` of the souverain project in `project_dir` (or above cwd).
 
     Raises SouverainError (ConfigError for bad settings) for anything the user can fix.
     """
     project = find_project(project_dir or Path.cwd())
+    _check_same_checkout(project.root)
     config, secret_keys = read_stack_config(project, stack)
     main = project.root / "__main__.py"
-    root = str(project.root)
 
     def program() -> None:
-        if root not in sys.path:
-            sys.path.insert(0, root)
         try:
             runpy.run_path(str(main), run_name="__main__")
         except pulumi.RunError as err:

@@ -5,7 +5,7 @@ from typing import Any
 from souverain.plan import Plan, PlannedResource
 
 # Inputs that say little in a tree (the JSON plan still has them all).
-QUIET_INPUTS = {"labels", "publicKey"}
+QUIET_INPUTS = {"publicKey", "__provider"}
 MAX_VALUE_CHARS = 120
 
 

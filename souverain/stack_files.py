@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from components.errors import SouverainError
+from components.errors import ConfigError, SouverainError
 
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -41,18 +41,20 @@ class Project:
 
 def find_project(start: Path) -> Project:
     """Read the `Pulumi.yaml` in `start` or the nearest folder above it."""
+    if not start.is_dir():
+        raise SouverainError(f"{start} is not a folder: pass a souverain checkout")
     for folder in [start, *start.resolve().parents]:
         manifest = folder / "Pulumi.yaml"
         if manifest.is_file():
             return _read_project(manifest)
     raise SouverainError(
-        f"no Pulumi.yaml in {start} or above: run souverain from a souverain checkout, "
-        "or pass --project-dir"
+        f"no Pulumi.yaml in {start} or above: run souverain inside a souverain "
+        "checkout, or point --project-dir at one"
     )
 
 
 def _read_project(manifest: Path) -> Project:
-    data = _read_yaml(manifest)
+    data = _read_yaml(manifest, "Pulumi.yaml")
     name = data.get("name")
     defaults = {}
     for key, declaration in (data.get("config") or {}).items():
@@ -63,13 +65,27 @@ def _read_project(manifest: Path) -> Project:
     return Project(manifest.parent, name, config_dir, defaults)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path: Path, shown_as: str) -> dict:
+    """The YAML map in `path`; a broken file is a ConfigError naming line and column."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise ConfigError(
+            ["the file is not UTF-8 text: save it again as UTF-8"], shown_as
+        ) from None
     except yaml.YAMLError as err:
-        raise SouverainError(f"{path} is not valid YAML: {err}") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or "not valid YAML"
+        raise ConfigError(
+            [
+                f"{where}{problem}: fix the YAML (indentation and colons are the usual "
+                "culprits)"
+            ],
+            shown_as,
+        ) from None
     if not isinstance(data, dict):
-        raise SouverainError(f"{path} must hold a YAML map at its top level")
+        raise ConfigError(["the file must hold a YAML map at its top level"], shown_as)
     return data
 
 
@@ -85,6 +101,8 @@ def _contains_secret(value: Any) -> bool:
 
 def _as_engine_string(value: Any) -> str:
     """The string form the Pulumi engine hands a program for a config value."""
+    if value is None:
+        return ""  # the settings check reports the empty value by name
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -107,9 +125,10 @@ def read_stack_config(project: Project, stack: str) -> tuple[dict[str, str], set
             f"stack '{stack}' has no settings file {path.relative_to(project.root)}: "
             f"known stacks are {known} (copy one of their files to start {stack})"
         )
-    stack_values = _read_yaml(path).get("config") or {}
+    shown_as = str(path.relative_to(project.root))
+    stack_values = _read_yaml(path, shown_as).get("config") or {}
     if not isinstance(stack_values, dict):
-        raise SouverainError(f"{path}: 'config' must be a map of key: value")
+        raise ConfigError(["'config' must be a map of key: value"], shown_as)
 
     stack_values = {
         key if ":" in key else f"{project.name}:{key}": value

@@ -15,6 +15,7 @@ WEB_PORTS = (80, 443)
 LABEL_STARTUP = "souverain.eu/startup"
 LABEL_POOL = "souverain.eu/pool"
 LABEL_ROLE = "souverain.eu/role"
+LABEL_INGRESS = "souverain.eu/ingress"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def server_names(pool_base: str, count: int) -> list[str]:
 
 def spread_group_count(server_count: int) -> int:
     """How many spread placement groups a pool of `server_count` servers needs."""
-    return max(1, math.ceil(server_count / SERVERS_PER_SPREAD_GROUP))
+    return math.ceil(server_count / SERVERS_PER_SPREAD_GROUP)
 
 
 def spread_group_index(server_number: int) -> int:
@@ -53,25 +54,21 @@ def spread_group_index(server_number: int) -> int:
 
 
 def pool_labels(
-    startup: str, pool_name: str, role: str, extra: dict[str, str]
+    startup: str, pool_name: str, role: str, ingress: bool, extra: dict[str, str]
 ) -> dict[str, str]:
     """Labels of every server in a pool: the user's, then souverain's own."""
-    return {**extra, LABEL_STARTUP: startup, LABEL_POOL: pool_name, LABEL_ROLE: role}
+    return {
+        **extra,
+        LABEL_STARTUP: startup,
+        LABEL_POOL: pool_name,
+        LABEL_ROLE: role,
+        LABEL_INGRESS: "true" if ingress else "false",
+    }
 
 
-def role_selector(startup: str, role: str) -> str:
-    """A Hetzner label selector matching the startup's servers of one role."""
-    return f"{LABEL_STARTUP}={startup},{LABEL_ROLE}={role}"
-
-
-def ingress_role(pool_roles_and_counts: list[tuple[str, int]]) -> str:
-    """The role whose servers receive web traffic: workers if there are any.
-
-    A one-node stack (dev) has only a control-plane server, which then runs the
-    ingress controller too.
-    """
-    has_workers = any(role == "worker" and n > 0 for role, n in pool_roles_and_counts)
-    return "worker" if has_workers else "control-plane"
+def ingress_selector(startup: str) -> str:
+    """The label selector of the servers that receive the load balancer's traffic."""
+    return f"{LABEL_STARTUP}={startup},{LABEL_INGRESS}=true"
 
 
 def firewall_rules(

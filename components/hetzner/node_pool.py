@@ -82,14 +82,31 @@ class NodePool(pulumi.ComponentResource):
                     ssh_keys=list(args.ssh_key_ids),
                     firewall_ids=list(args.firewall_ids),
                     placement_group_id=group.id.apply(int),
-                    networks=[hcloud.ServerNetworkArgs(network_id=args.network_id)],
+                    # An explicit empty alias list: left out, the provider detaches and
+                    # re-attaches the network on every apply (pulumi-hcloud's Server
+                    # docs, "networks").
+                    networks=[
+                        hcloud.ServerNetworkArgs(
+                            network_id=args.network_id, alias_ips=[]
+                        )
+                    ],
                     public_nets=[
                         hcloud.ServerPublicNetArgs(
                             ipv4_enabled=args.public_ipv4, ipv6_enabled=True
                         )
                     ],
                     user_data=args.user_data,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[args.subnet]),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=[args.subnet],
+                        # Hetzner installs SSH keys only when a server is created, and
+                        # the provider replaces a server whose keys change: adding a
+                        # teammate's key must not rebuild every node.
+                        ignore_changes=["sshKeys"],
+                        # Server names are unique per project, so a replacement can
+                        # only be created once the old server is gone.
+                        delete_before_replace=True,
+                    ),
                 )
             )
 

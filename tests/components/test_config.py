@@ -1,6 +1,8 @@
 """The typed stack configuration: valid settings parse, every mistake is named."""
 
+import datetime
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -8,6 +10,8 @@ import yaml
 from components.config import KNOWN_KEYS, StackConfig, parse_stack_config
 from components.errors import ConfigError
 from tests.conftest import ADMIN_KEY, TODAY
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def problems_of(raw: dict) -> list[str]:
@@ -70,11 +74,11 @@ BAD_CONFIGURATIONS = [
                 "cp": {"role": "control-plane", "serverType": "cx99", "count": 1}
             }
         },
-        "nodePools.cp.serverType 'cx99' is not a Hetzner server type: use cax11, "
-        "cax21, cax31 or cax41 (every type: souverain catalog list --location fsn1)",
+        "nodePools.cp.serverType 'cx99' is not a Hetzner server type: use cx53, "
+        "cx43, cx33 or cx23 (every type: souverain catalog list --location fsn1)",
     ),
     (
-        "server type not offered in the location",
+        "type retired in the chosen location",
         {
             "location": "hel1",
             "nodePools": {
@@ -94,7 +98,8 @@ BAD_CONFIGURATIONS = [
         "domain with a scheme",
         {"domain": "https://acme.eu"},
         "domain 'https://acme.eu' is not a domain name: use a lowercase name such as "
-        "acme.eu, without scheme, path or trailing dot",
+        "acme.eu, without scheme, path or trailing dot (internationalised names in "
+        "their xn-- form)",
     ),
     (
         "public network range",
@@ -128,7 +133,7 @@ BAD_CONFIGURATIONS = [
             }
         },
         "nodePools has 2 control-plane servers: etcd keeps quorum only with an odd "
-        "number, use 1, 3 or 5",
+        "number and slows down past 7, use 1, 3, 5 or 7",
     ),
     (
         "no control plane",
@@ -158,7 +163,7 @@ BAD_CONFIGURATIONS = [
                 "w": {"role": "worker", "serverType": "cx33", "count": -1},
             }
         },
-        "nodePools.w.count is -1: it must be at least 0",
+        "nodePools.w.count is '-1': it must be at least 0",
     ),
     (
         "pool name with capitals",
@@ -192,20 +197,20 @@ BAD_CONFIGURATIONS = [
                 }
             }
         },
-        "nodePools.cp.labels label 'souverain.eu/role' uses the prefix souverain.eu/ "
-        "that souverain sets itself: choose another key",
+        "nodePools.cp.labels.souverain.eu/role uses the prefix souverain.eu/, which "
+        "is reserved: choose another key",
     ),
     (
         "not an ssh key",
         {"sshPublicKeys": {"alice": "AAAAC3Nza alice@laptop"}},
-        "sshPublicKeys key 'alice' is not an OpenSSH public key: paste one line of "
+        "sshPublicKeys.alice is not an OpenSSH public key: paste the one line of "
         "~/.ssh/id_ed25519.pub, starting with ssh-ed25519",
     ),
     (
         "same ssh key twice",
         {"sshPublicKeys": {"alice": ADMIN_KEY, "bob": ADMIN_KEY}},
-        "sshPublicKeys keys 'alice' and 'bob' are the same key: Hetzner refuses "
-        "duplicates, keep one",
+        "sshPublicKeys.bob is the same key as 'alice': Hetzner refuses duplicates, "
+        "keep one",
     ),
     (
         "no ssh key",
@@ -216,8 +221,8 @@ BAD_CONFIGURATIONS = [
     (
         "ssh range with host bits",
         {"allowedSshCidrs": ["203.0.113.7/24"]},
-        "allowedSshCidrs '203.0.113.7/24' is not an IP range with no host bits set: "
-        "use e.g. 203.0.113.7/32 for one address",
+        "allowedSshCidrs[0] '203.0.113.7/24' is not an IP range with no host bits "
+        "set: use e.g. 203.0.113.7/32 for one address",
     ),
     (
         "nobody may reach the kubernetes api",
@@ -250,8 +255,136 @@ BAD_CONFIGURATIONS = [
     (
         "node pools written as unreadable JSON",
         {"nodePools": "{control-plane: 3"},
-        "nodePools is not a readable list or map: Expecting property name enclosed in "
-        "double quotes",
+        "nodePools must be a map, not text: write it in the stack file as a YAML map",
+    ),
+    (
+        "bare IP addresses without prefix",
+        {"allowedSshCidrs": ["198.51.100.7"]},
+        "allowedSshCidrs[0] '198.51.100.7' has no prefix length: write 198.51.100.7/32",
+    ),
+    (
+        "the same range twice",
+        {"allowedKubeApiCidrs": ["203.0.113.0/24", "203.0.113.0/24"]},
+        "allowedKubeApiCidrs[1] '203.0.113.0/24' repeats item 0: keep one",
+    ),
+    (
+        "empty required value",
+        {"startupName": ""},
+        "startupName is empty: give it a value",
+    ),
+    (
+        "null optional value",
+        {"image": None},
+        "image is empty: give it a value or delete the line",
+    ),
+    (
+        "image name with spaces",
+        {"image": "Windows 95"},
+        "image 'Windows 95' is not a Hetzner image name: use e.g. ubuntu-24.04 or "
+        "debian-13",
+    ),
+    (
+        "snake_case key",
+        {"load_balancer_type": "lb11"},
+        "load_balancer_type is not a souverain setting: did you mean "
+        "'loadBalancerType'?",
+    ),
+    (
+        "more ingress servers than the balancer serves",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": 3},
+                "w": {"role": "worker", "serverType": "cx33", "count": 30},
+            }
+        },
+        "nodePools sends web traffic to 30 servers, more than the 25 targets of "
+        "lb11: use loadBalancerType lb21 or lb31",
+    ),
+    (
+        "ssh key with a damaged body",
+        {"sshPublicKeys": {"admin": "ssh-ed25519 AAAAB3NzaC1yc2E= x"}},
+        "sshPublicKeys.admin is damaged: its body does not decode to an ssh-ed25519 "
+        "key, copy the line again from the .pub file",
+    ),
+    (
+        "label with Hetzner's reserved prefix",
+        {
+            "nodePools": {
+                "cp": {
+                    "role": "control-plane",
+                    "serverType": "cx33",
+                    "count": 1,
+                    "labels": {"hetzner.cloud/x": "y"},
+                }
+            }
+        },
+        "nodePools.cp.labels.hetzner.cloud/x uses the prefix hetzner.cloud/, which "
+        "is reserved: choose another key",
+    ),
+    (
+        "count written as a boolean",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": True}
+            }
+        },
+        "nodePools.cp.count 'true' is not a whole number: write e.g. 3",
+    ),
+    (
+        "control plane too large for etcd",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": 9}
+            }
+        },
+        "nodePools has 9 control-plane servers: etcd keeps quorum only with an odd "
+        "number and slows down past 7, use 1, 3, 5 or 7",
+    ),
+    (
+        "network over Hetzner's gateway",
+        {"networkCidr": "172.31.0.0/16"},
+        "networkCidr '172.31.0.0/16' overlaps 172.31.1.0/24, where every Hetzner "
+        "server's public gateway 172.31.1.1 lives: use e.g. 10.0.0.0/16",
+    ),
+    (
+        "location in capitals",
+        {"location": "FSN1"},
+        "location 'FSN1' must be written in lowercase: use fsn1",
+    ),
+    (
+        "server type in capitals",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "CX23", "count": 1}
+            }
+        },
+        "nodePools.cp.serverType 'CX23' must be written in lowercase: use cx23",
+    ),
+    (
+        "misspelt count is one problem, not a missing control plane too",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "cuont": 1}
+            }
+        },
+        "nodePools.cp.cuont is not a souverain setting: did you mean 'count'?",
+    ),
+    (
+        "pool written as text",
+        {"nodePools": {"main": "cx23"}},
+        "nodePools.main must be a map with role, serverType and count, not text",
+    ),
+    (
+        "list written as text",
+        {"allowedSshCidrs": "203.0.113.0/24"},
+        "allowedSshCidrs must be a list, not text: write it in the stack file as a "
+        "YAML list",
+    ),
+    (
+        "DSA key",
+        {"sshPublicKeys": {"admin": "ssh-dss AAAAB3NzaC1kc3M= x"}},
+        "sshPublicKeys.admin is a DSA key, which OpenSSH no longer accepts: use "
+        "ed25519",
     ),
 ]
 
@@ -265,14 +398,86 @@ def test_bad_configuration_is_named_with_its_fix(settings, changes, expected):
     assert problems_of({**settings, **changes}) == [expected]
 
 
-@pytest.mark.parametrize("missing", ["startupName", "domain", "nodePools"])
-def test_missing_required_setting_says_how_to_set_it(settings, missing):
+@pytest.mark.parametrize(
+    "missing, fix",
+    [
+        (
+            "startupName",
+            "run `pulumi config set souverain:startupName <value>` or add it to the "
+            "stack file",
+        ),
+        (
+            "nodePools",
+            "run `pulumi config set --path 'souverain:nodePools.<name>' <value>` or "
+            "add it to the stack file as a YAML map",
+        ),
+        (
+            "allowedKubeApiCidrs",
+            "run `pulumi config set --path 'souverain:allowedKubeApiCidrs[0]' <value>` "
+            "or add it to the stack file as a YAML list",
+        ),
+    ],
+)
+def test_missing_required_setting_says_how_to_set_it(settings, missing, fix):
     del settings[missing]
 
+    assert problems_of(settings) == [f"{missing} is required: {fix}"]
+
+
+def test_every_bad_item_of_a_list_is_reported(settings):
+    settings["allowedSshCidrs"] = ["bad", "1.2.3.4/8", "10.0.0.0/8", "10.0.0.0/8"]
+
     assert problems_of(settings) == [
-        f"{missing} is required: run `pulumi config set souverain:{missing} <value>` "
-        "or add it to the stack file"
+        "allowedSshCidrs[0] 'bad' is not an IP range with no host bits set: use e.g. "
+        "203.0.113.7/32 for one address",
+        "allowedSshCidrs[1] '1.2.3.4/8' is not an IP range with no host bits set: "
+        "use e.g. 203.0.113.7/32 for one address",
+        "allowedSshCidrs[3] '10.0.0.0/8' repeats item 2: keep one",
     ]
+
+
+def test_ranges_are_kept_in_the_canonical_form_hetzner_answers_with(settings):
+    settings["allowedKubeApiCidrs"] = ["2001:DB8:0:0::/48"]
+
+    config = parse_stack_config(settings, today=TODAY)
+
+    assert config.allowed_kube_api_cidrs == ["2001:db8::/48"]
+
+
+def test_encrypted_setting_that_is_no_secret_is_refused(settings):
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(settings, today=TODAY, secret_keys={"startupName"})
+
+    assert caught.value.problems == [
+        "startupName is stored encrypted, but it is not a secret and would reach the "
+        "Pulumi state in plain text: set it again without --secret (`pulumi config "
+        "set souverain:startupName <value>`)"
+    ]
+
+
+def test_a_pasted_private_key_is_never_echoed(settings):
+    private = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+    settings["allowedSshCidrs"] = {"key": private}
+
+    problems = problems_of(settings)
+
+    assert problems == ["allowedSshCidrs must be a list, not a map"]
+    assert "PRIVATE" not in " ".join(problems)
+
+
+def test_ingress_goes_to_workers_unless_a_pool_says_otherwise(settings):
+    assert parse_stack_config(settings, today=TODAY).ingress_pools() == ["workers"]
+
+    settings["nodePools"]["control-plane"]["ingress"] = True
+    settings["nodePools"]["workers"]["ingress"] = False
+    config = parse_stack_config(settings, today=TODAY)
+    assert config.ingress_pools() == ["control-plane"]
+
+    settings["nodePools"] = {
+        "main": {"role": "control-plane", "serverType": "cx23", "count": 1}
+    }
+    config = parse_stack_config(settings, today=TODAY)
+    assert config.ingress_pools() == ["main"]
 
 
 def test_every_problem_is_reported_at_once(settings):
@@ -306,9 +511,8 @@ def test_config_error_message_lists_problems_under_the_stack_file(settings):
 
 def test_deprecated_type_is_still_accepted_before_its_last_day(settings):
     settings["nodePools"]["control-plane"]["serverType"] = "cx22"
-    import datetime as dt
 
-    config = parse_stack_config(settings, today=dt.date(2025, 12, 31))
+    config = parse_stack_config(settings, today=datetime.date(2025, 12, 31))
 
     assert config.node_pools["control-plane"].server_type == "cx22"
 
@@ -316,7 +520,7 @@ def test_deprecated_type_is_still_accepted_before_its_last_day(settings):
 def test_project_file_declares_the_same_defaults_as_the_model():
     # Pulumi.yaml's defaults reach `pulumi up`; the model's reach the checks. A drift
     # would make the two disagree about a stack that sets nothing.
-    declared = yaml.safe_load(open("Pulumi.yaml"))["config"]
+    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["config"]
     fields_by_alias = {f.alias: f for f in StackConfig.model_fields.values()}
 
     for key, declaration in declared.items():

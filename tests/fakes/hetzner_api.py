@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+import pytest
 import referencing
 import referencing.jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -162,11 +163,16 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 def load_contract(spec_file: Path = SPEC_FILE) -> Contract:
     """The contract in `spec_file`, read once per test session."""
     if not spec_file.is_file():
-        raise FileNotFoundError(
+        message = (
             f"the Hetzner Cloud OpenAPI spec is not at {spec_file}: download "
             "https://docs.hetzner.cloud/cloud.spec.json and point HETZNER_CLOUD_SPEC "
             "at it"
         )
+        # CI always has the spec beside the checkout; elsewhere the contract tests
+        # are skipped with this message rather than failing a fresh clone.
+        if os.environ.get("CI"):
+            raise FileNotFoundError(message)
+        pytest.skip(message)
     return Contract(json.loads(spec_file.read_text(encoding="utf-8")))
 
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from souverain.cli import app
 from souverain.console import EXIT_CONFIG_ERROR, EXIT_USER_ERROR
+from souverain.stack_files import find_project
 from tests.souverain.test_plan import make_project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,15 +18,15 @@ DEV = (REPO / "stacks" / "Pulumi.dev.yaml").read_text()
 runner = CliRunner()
 
 
-def souverain(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def souverain(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run the installed console script as a user would, in a fresh process."""
     script = Path(sys.executable).with_name("souverain")
     return subprocess.run(
         [str(script), *args],
-        cwd=cwd,
+        cwd=REPO,
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **env},
     )
 
 
@@ -86,17 +87,87 @@ def test_retired_server_type_exits_non_zero_with_alternatives(tmp_path):
 
 
 def test_unknown_stack_is_a_user_error():
+    known = ", ".join(find_project(REPO).stacks())
+
     result = runner.invoke(app, ["plan", "--stack", "nope"])
 
     assert result.exit_code == EXIT_USER_ERROR
-    assert "known stacks are dev, prod" in result.stderr
+    assert f"known stacks are {known}" in result.stderr
 
 
-def test_secret_values_never_reach_the_output(tmp_path):
+def test_encrypted_provider_token_plans_without_the_passphrase(tmp_path):
     stack = DEV + "  hcloud:token:\n    secure: v1:dG9rZW4tY2lwaGVydGV4dA==:AAAA\n"
     project = make_project(tmp_path, "sec", stack)
+    env_without_passphrase = {"PULUMI_CONFIG_PASSPHRASE": ""}
 
-    result = souverain("plan", "--stack", "sec", "--project-dir", str(project))
+    result = souverain(
+        "plan",
+        "--stack",
+        "sec",
+        "--project-dir",
+        str(project),
+        **env_without_passphrase,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "dG9rZW4" not in result.stdout + result.stderr
+
+
+def test_encrypted_setting_that_is_no_secret_is_refused_without_echoing_it(tmp_path):
+    stack = DEV.replace(
+        "  souverain:location: fsn1\n",
+        "  souverain:location: fsn1\n  souverain:image:\n"
+        "    secure: v1:aW1hZ2UtY2lwaGVydGV4dA==:AAAA\n",
+    )
+    project = make_project(tmp_path, "enc", stack)
+
+    result = souverain("plan", "--stack", "enc", "--project-dir", str(project))
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    assert "image is stored encrypted, but it is not a secret" in result.stderr
+    assert "aW1hZ2U" not in result.stdout + result.stderr
+
+
+def test_broken_yaml_names_the_line_and_column(tmp_path):
+    project = make_project(tmp_path, "yaml", "config:\n  souverain:domain: [a\n")
+
+    result = souverain("plan", "--stack", "yaml", "--project-dir", str(project))
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    assert "error: 1 configuration problem in stacks/Pulumi.yaml.yaml:" in (
+        result.stderr
+    )
+    assert "  - line 3, column 1: expected ',' or ']'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_json_path_is_a_user_error_and_prints_no_plan(tmp_path):
+    target = tmp_path / "missing-folder" / "plan.json"
+
+    result = souverain("plan", "--stack", "dev", "--json", str(target))
+
+    assert result.returncode == EXIT_USER_ERROR
+    assert f"cannot write the plan to {target}: No such file or directory" in (
+        result.stderr
+    )
+    assert result.stdout == ""
+
+
+def test_project_dir_that_does_not_exist_is_named(tmp_path):
+    missing = tmp_path / "nowhere"
+
+    result = runner.invoke(app, ["plan", "--project-dir", str(missing)])
+
+    assert result.exit_code == EXIT_USER_ERROR
+    assert f"{missing} is not a folder: pass a souverain checkout" in result.stderr
+
+
+def test_another_checkout_with_its_own_components_is_refused(tmp_path):
+    project = make_project(tmp_path, "dev", DEV)
+    (project / "components").mkdir()
+    (project / "components" / "__init__.py").write_text("")
+
+    result = runner.invoke(app, ["plan", "--project-dir", str(project)])
+
+    assert result.exit_code == EXIT_USER_ERROR
+    assert f"this souverain is installed from {REPO}, not {project}" in result.stderr

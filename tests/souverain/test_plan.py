@@ -55,7 +55,7 @@ def test_dev_is_one_server_that_also_takes_the_web_traffic():
     assert [s.name for s in plan.of_type(SERVER)] == ["acme-dev-main-1"]
     target = plan.of_type("hcloud:index/loadBalancerTarget:LoadBalancerTarget")[0]
     assert target.inputs["labelSelector"] == (
-        "souverain.eu/startup=acme-dev,souverain.eu/role=control-plane"
+        "souverain.eu/startup=acme-dev,souverain.eu/ingress=true"
     )
 
 
@@ -65,7 +65,7 @@ def test_values_known_only_after_deployment_stay_unknown():
     server = plan.of_type(SERVER)[0]
     assert server.inputs["sshKeys"] == [UNKNOWN]
     assert server.inputs["firewallIds"] == [UNKNOWN]
-    assert server.inputs["networks"] == [{"networkId": UNKNOWN}]
+    assert server.inputs["networks"] == [{"aliasIps": [], "networkId": UNKNOWN}]
 
 
 def test_same_input_gives_byte_identical_json():
@@ -93,9 +93,12 @@ def test_bad_stack_file_raises_config_error_naming_the_file(tmp_path):
     assert caught.value.stack_file == "stacks/Pulumi.bad.yaml"
 
 
-def test_unknown_stack_names_the_known_ones():
+def test_unknown_stack_names_the_known_ones(tmp_path):
+    project = make_project(tmp_path, "dev", "config: {}\n")
+    (project / "stacks" / "Pulumi.prod.yaml").write_text("config: {}\n")
+
     with pytest.raises(SouverainError) as caught:
-        plan_stack("staging", REPO)
+        plan_stack("staging", project)
 
     assert str(caught.value) == (
         "stack 'staging' has no settings file stacks/Pulumi.staging.yaml: known "

@@ -136,7 +136,7 @@ def test_node_pool_servers_carry_type_location_keys_and_network(declare):
         "labels": {"souverain.eu/role": "worker"},
         "location": "fsn1",
         "name": "acme-workers-2",
-        "networks": [{"networkId": UNKNOWN}],
+        "networks": [{"aliasIps": [], "networkId": UNKNOWN}],
         "placementGroupId": UNKNOWN,
         "publicNets": [{"ipv4Enabled": False, "ipv6Enabled": True}],
         "serverType": "cx43",
@@ -160,6 +160,13 @@ def test_node_pool_spreads_servers_over_groups_of_ten(declare):
     assert groups[0].urn in resources["acme-workers-10"].dependencies
     assert groups[1].urn in resources["acme-workers-11"].dependencies
     assert groups[0].urn not in resources["acme-workers-11"].dependencies
+
+
+def test_empty_pool_declares_no_placement_group(declare):
+    plan = declare(pool_program(0))
+
+    assert plan.of_type(PLACEMENT_GROUP) == []
+    assert plan.of_type(SERVER) == []
 
 
 def test_node_pool_keeps_user_data_secret(declare):

@@ -19,7 +19,7 @@ def test_server_names_are_numbered_from_one():
 
 
 def test_spread_groups_hold_at_most_ten_servers():
-    assert layout.spread_group_count(0) == 1
+    assert layout.spread_group_count(0) == 0
     assert layout.spread_group_count(10) == 1
     assert layout.spread_group_count(11) == 2
     assert layout.spread_group_count(1000) == 100
@@ -33,19 +33,18 @@ def test_spread_groups_hold_at_most_ten_servers():
 
 
 def test_pool_labels_put_souverains_own_labels_last_so_they_win():
-    assert layout.pool_labels("acme", "workers", "worker", {"tier": "apps"}) == {
+    assert layout.pool_labels("acme", "workers", "worker", True, {"tier": "apps"}) == {
         "tier": "apps",
         "souverain.eu/startup": "acme",
         "souverain.eu/pool": "workers",
         "souverain.eu/role": "worker",
+        "souverain.eu/ingress": "true",
     }
 
 
-def test_ingress_goes_to_workers_when_there_are_any():
-    assert layout.ingress_role([("control-plane", 3), ("worker", 2)]) == "worker"
-    assert layout.ingress_role([("control-plane", 1)]) == "control-plane"
-    assert layout.ingress_role([("control-plane", 1), ("worker", 0)]) == (
-        "control-plane"
+def test_ingress_selector_matches_the_startups_ingress_servers():
+    assert layout.ingress_selector("acme") == (
+        "souverain.eu/startup=acme,souverain.eu/ingress=true"
     )
 
 
