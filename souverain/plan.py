@@ -7,6 +7,7 @@ tell (ids, addresses) stays unknown instead of being invented.
 """
 
 import contextvars
+import gc
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,7 +162,16 @@ def run_plan(
         resources = sorted(monitor.recorded, key=lambda r: r.urn)
         return Plan(project, stack, resources)
 
-    return contextvars.Context().run(run)
+    # Pulumi's runtime keeps every Output and task of the program alive until the end,
+    # and each full garbage collection walks them all: with the collector on, a
+    # 1,000-server plan spends half its time collecting nothing (benchmarks/plan.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return contextvars.Context().run(run)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _check_same_checkout(root: Path) -> None:

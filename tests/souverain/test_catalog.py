@@ -1,25 +1,28 @@
 """`souverain catalog refresh` and `list`, against a fake Hetzner Cloud API."""
 
 import datetime as dt
+import inspect
 import json
 import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import hcloud
 import pytest
 from hcloud.locations import Location as ApiLocation
 from hcloud.server_types import ServerType as ApiServerType
 from typer.testing import CliRunner
 
 import souverain.catalog
+import souverain.catalog_refresh
 from components.errors import SouverainError
 from components.hetzner.catalog import CATALOG_FILE, load_catalog, parse_catalog
-from souverain.catalog import (
+from souverain.catalog import DEFAULT_ENDPOINT, render_listing
+from souverain.catalog_refresh import (
     TOKEN_FIX,
     catalog_document,
     refresh_catalog,
-    render_listing,
     write_catalog,
 )
 from souverain.cli import app
@@ -255,7 +258,7 @@ def test_refresh_writes_every_page_of_locations_and_server_types(
     hetzner_api, tmp_path, caplog
 ):
     output = tmp_path / "catalogue.json"
-    caplog.set_level(logging.INFO, logger="souverain.catalog")
+    caplog.set_level(logging.INFO, logger="souverain.catalog_refresh")
 
     result = runner.invoke(
         app,
@@ -274,7 +277,7 @@ def test_refresh_writes_every_page_of_locations_and_server_types(
     assert output.read_text() == as_written(expected_catalogue(hetzner_api.endpoint))
     assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
         (
-            "souverain.catalog",
+            "souverain.catalog_refresh",
             logging.INFO,
             f"wrote 4 server types and 3 locations to {output}",
         )
@@ -375,7 +378,7 @@ def test_refresh_writes_the_shipped_catalogue_by_default(hetzner_api, monkeypatc
     written = []
     # Recorded instead of written: the repository's catalogue is never touched.
     monkeypatch.setattr(
-        souverain.catalog,
+        souverain.catalog_refresh,
         "write_catalog",
         lambda document, path: written.append((document, path)),
     )
@@ -399,7 +402,7 @@ def test_write_catalog_leaves_the_old_file_whole_when_the_rename_fails(
     def disk_full(source, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(souverain.catalog.os, "replace", disk_full)
+    monkeypatch.setattr(souverain.catalog_refresh.os, "replace", disk_full)
     with pytest.raises(SouverainError) as raised:
         write_catalog(expected_catalogue("https://api.hetzner.cloud/v1"), output)
 
@@ -599,3 +602,9 @@ def test_render_listing_says_when_a_location_offers_nothing():
         "note: sin is outside the EU; stacks can only use fsn1 or hel1\n"
         "no server types are offered here\n"
     )
+
+
+def test_default_endpoint_is_hcloud_pythons_own():
+    default = inspect.signature(hcloud.Client).parameters["api_endpoint"].default
+
+    assert DEFAULT_ENDPOINT == default
