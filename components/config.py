@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from components import config_messages, config_rules
 from components.errors import ConfigError
 from components.hetzner.catalog import load_catalog
+from components.hetzner.object_storage import endpoint_for
 from components.text import one_of
 
 NAMESPACE = config_messages.NAMESPACE
@@ -35,7 +36,6 @@ LOAD_BALANCER_TYPES = tuple(config_rules.LOAD_BALANCER_TARGETS)
 # Parts that later issues build; each switch is refused while its issue is open, so a
 # stack never silently lacks what its file asks for.
 UNBUILT_PARTS = {
-    "enable_buckets": 3,
     "enable_bunny": 4,
     "enable_registry": 6,
     "enable_email": 6,
@@ -140,7 +140,19 @@ class StackConfig(_Model):
     load_balancer_type: str = "lb11"
     """The Hetzner load balancer type in front of the servers."""
     enable_buckets: bool = False
-    """Object Storage buckets for assets and backups (issue #3)."""
+    """Object Storage buckets for assets and backups."""
+    object_storage_endpoint: str | None = None
+    """The S3 endpoint; unset, https://<location>.your-objectstorage.com."""
+    s3_access_key: str | None = None
+    """Access key of the Object Storage credentials (secret)."""
+    s3_secret_key: str | None = None
+    """Secret key of the Object Storage credentials (secret)."""
+    assets_public_read: bool = False
+    """Let anyone read the assets bucket (a CDN without S3 signing needs it)."""
+    backup_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    """How long the backups bucket keeps replaced and deleted versions."""
+    buckets_force_destroy: bool = False
+    """Let `pulumi destroy` delete the buckets with every object in them."""
     enable_bunny: bool = False
     """bunny.net DNS, CDN and WAF (issue #4)."""
     enable_registry: bool = False
@@ -227,6 +239,15 @@ class StackConfig(_Model):
             )
         return value
 
+    @field_validator("object_storage_endpoint")
+    @classmethod
+    def _endpoint_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise _problem(
+                f"'{value}' is not a URL: write e.g. https://fsn1.your-objectstorage.com"
+            )
+        return value.rstrip("/") if value else value
+
     @field_validator(*UNBUILT_PARTS)
     @classmethod
     def _part_is_built(cls, enabled: bool, info: ValidationInfo) -> bool:
@@ -259,6 +280,11 @@ class StackConfig(_Model):
         )
 
     @property
+    def s3_endpoint(self) -> str:
+        """Where the stack's buckets live."""
+        return self.object_storage_endpoint or endpoint_for(self.location)
+
+    @property
     def network_zone(self) -> str:
         """The Hetzner network zone of the stack's location."""
         return load_catalog().locations[self.location].network_zone
@@ -272,6 +298,9 @@ EXPECTED_SHAPE = {
     for name, field in StackConfig.model_fields.items()
 }
 KNOWN_KEYS = set(EXPECTED_SHAPE)
+# The settings that are credentials: they must be stored encrypted, and each part
+# that is switched on needs its own.
+SECRET_SETTINGS = {"enableBuckets": ("s3AccessKey", "s3SecretKey")}
 MODELS = [StackConfig, NodePool]
 
 
@@ -296,9 +325,15 @@ def _prepared(
     not secrets, and lists or maps written as plain text.
     """
     values, problems, skipped = {}, [], set()
+    secrets = {key for keys in SECRET_SETTINGS.values() for key in keys}
     for key, value in raw.items():
         shape = EXPECTED_SHAPE.get(key)
-        if key in secret_keys and shape is not None:
+        if key in secrets and key not in secret_keys and value:
+            problems.append(
+                f"{key} is stored in plain text: store it encrypted with "
+                f"`pulumi config set --secret {NAMESPACE}:{key} <value>`"
+            )
+        elif key in secret_keys and key not in secrets and shape is not None:
             problems.append(
                 f"{key} is stored encrypted, but it is not a secret and would reach "
                 "the Pulumi state in plain text: set it again without --secret "
@@ -330,6 +365,21 @@ def _prepared(
 REQUIRED = {to_camel(n) for n, f in StackConfig.model_fields.items() if f.is_required()}
 
 
+def _switched_on(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def missing_secret_settings(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """(switch, setting) pairs: credentials a switched-on part needs but lacks."""
+    return [
+        (switch, key)
+        for switch, keys in SECRET_SETTINGS.items()
+        if _switched_on(raw.get(switch))
+        for key in keys
+        if not raw.get(key)
+    ]
+
+
 def parse_stack_config(
     raw: dict[str, Any],
     today: dt.date | None = None,
@@ -342,6 +392,11 @@ def parse_stack_config(
     problem found, never a pydantic traceback.
     """
     values, problems, skipped = _prepared(raw, secret_keys or set())
+    problems += [
+        f"{key} is required when {switch} is true: run `pulumi config set --secret "
+        f"{NAMESPACE}:{key} <value>`"
+        for switch, key in missing_secret_settings(raw)
+    ]
     context = {
         "location": values.get("location", "fsn1"),
         "load_balancer_type": values.get("loadBalancerType", "lb11"),

@@ -7,6 +7,7 @@ import pulumi_hcloud as hcloud
 
 from components.config import StackConfig
 from components.hetzner import layout
+from components.hetzner.bucket import Bucket, BucketArgs, CorsRule, LifecycleRule
 from components.hetzner.firewall import NodeFirewalls, NodeFirewallsArgs
 from components.hetzner.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.hetzner.network import PrivateNetwork, PrivateNetworkArgs
@@ -17,6 +18,51 @@ def ssh_key_fingerprint(public_key: str) -> str:
     """A short, stable digest of a key's material, shown beside its name."""
     material = public_key.split()[1].encode()
     return hashlib.sha256(material).hexdigest()[:12]
+
+
+def declare_buckets(config: StackConfig) -> None:
+    """The assets bucket (the CDN's origin) and the versioned backups bucket."""
+    startup = config.startup_name
+    common = {
+        "location": config.location,
+        "endpoint": config.s3_endpoint,
+        "access_key": pulumi.Output.secret(config.s3_access_key),
+        "secret_key": pulumi.Output.secret(config.s3_secret_key),
+        "force_destroy": config.buckets_force_destroy,
+    }
+    assets = Bucket(
+        f"{startup}-assets",
+        BucketArgs(
+            bucket_name=f"{startup}-assets",
+            cors_rules=[
+                CorsRule(
+                    allowed_origins=[
+                        f"https://{config.domain}",
+                        f"https://www.{config.domain}",
+                    ]
+                )
+            ],
+            public_read=config.assets_public_read,
+            **common,
+        ),
+    )
+    backups = Bucket(
+        f"{startup}-backups",
+        BucketArgs(
+            bucket_name=f"{startup}-backups",
+            versioning=True,
+            lifecycle_rules=[
+                LifecycleRule(
+                    id="expire-replaced-versions",
+                    noncurrent_days=config.backup_retention_days,
+                )
+            ],
+            **common,
+        ),
+    )
+    pulumi.export("objectStorageEndpoint", config.s3_endpoint)
+    pulumi.export("assetsBucket", assets.bucket_name)
+    pulumi.export("backupsBucket", backups.bucket_name)
 
 
 def declare_stack(config: StackConfig) -> None:
@@ -94,6 +140,9 @@ def declare_stack(config: StackConfig) -> None:
             target_selector=layout.ingress_selector(startup),
         ),
     )
+
+    if config.enable_buckets:
+        declare_buckets(config)
 
     pulumi.export("loadBalancerIpv4", balancer.ipv4)
     pulumi.export("loadBalancerIpv6", balancer.ipv6)

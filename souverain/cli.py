@@ -59,6 +59,8 @@ def plan(
         if json_file is not None:
             _write_json(result.as_json(), json_file)
         typer.echo(render_plan(result), nl=False)
+        for warning in result.warnings:
+            console.say_error(f"warning: {warning}")
 
 
 def _write_json(document: dict, path: Path) -> None:

@@ -7,6 +7,7 @@ tell (ids, addresses) stays unknown instead of being invented.
 """
 
 import contextvars
+import dataclasses
 import gc
 import runpy
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.config import NAMESPACE, missing_secret_settings
 from components.errors import SouverainError
 from souverain.stack_files import SECRET_PLACEHOLDER, find_project, read_stack_config
 
@@ -42,8 +44,12 @@ class PlannedResource:
 
     @property
     def provider(self) -> str:
-        """The package that manages it: hcloud, or souverain for our components."""
-        return self.type.split(":", 1)[0]
+        """What manages it: hcloud, s3 (a dynamic provider), souverain (components)."""
+        package, _, rest = self.type.partition(":")
+        if package == "pulumi-python":
+            # Dynamic resources are typed pulumi-python:dynamic/<module>:<Name>.
+            return rest.split(":", 1)[0].removeprefix("dynamic/")
+        return package
 
     def as_json(self) -> dict[str, Any]:
         """The resource as the plan's JSON document lists it."""
@@ -65,6 +71,8 @@ class Plan:
     project: str
     stack: str
     resources: list[PlannedResource]
+    warnings: tuple[str, ...] = ()
+    """What the user must still do before `pulumi up`, e.g. set a credential."""
 
     def counts(self) -> dict[str, int]:
         """How many resources each provider would create (components included)."""
@@ -201,6 +209,7 @@ def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
     project = find_project(project_dir or Path.cwd())
     _check_same_checkout(project.root)
     config, secret_keys = read_stack_config(project, stack)
+    warnings = _stand_in_missing_credentials(config, secret_keys, stack)
     main = project.root / "__main__.py"
 
     def program() -> None:
@@ -211,4 +220,27 @@ def plan_stack(stack: str, project_dir: Path | None = None) -> Plan:
                 raise err.__cause__ from None
             raise SouverainError(str(err)) from None
 
-    return run_plan(program, project.name, stack, config, secret_keys)
+    plan = run_plan(program, project.name, stack, config, secret_keys)
+    return dataclasses.replace(plan, warnings=tuple(warnings))
+
+
+def _stand_in_missing_credentials(
+    config: dict[str, str], secret_keys: set[str], stack: str
+) -> list[str]:
+    """Put placeholders where credentials are still missing, and say so.
+
+    An offline plan is most useful before any account exists, so a missing credential
+    does not stop it; `pulumi up` still refuses to run without one.
+    """
+    prefix = f"{NAMESPACE}:"
+    raw = {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+    warnings = []
+    for switch, key in missing_secret_settings(raw):
+        config[prefix + key] = SECRET_PLACEHOLDER
+        secret_keys.add(prefix + key)
+        warnings.append(
+            f"{key} is not set, so the plan stands in a placeholder; before `pulumi "
+            f"up`, run `pulumi config set --secret {prefix}{key} <value> --stack "
+            f"{stack}` ({switch} needs it)"
+        )
+    return warnings

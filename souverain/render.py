@@ -10,10 +10,13 @@ MAX_VALUE_CHARS = 120
 
 
 def short_type(type_token: str) -> str:
-    """hcloud:index/server:Server -> hcloud:Server; component tokens stay whole."""
+    """hcloud:index/server:Server -> hcloud:Server, pulumi-python:dynamic/s3:Bucket
+    -> s3:Bucket; component tokens stay whole."""
     package, _, rest = type_token.partition(":")
     if package == "souverain":
         return type_token
+    if package == "pulumi-python":
+        package = rest.split(":", 1)[0].removeprefix("dynamic/")
     return f"{package}:{rest.rsplit(':', 1)[-1]}"
 
 

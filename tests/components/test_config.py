@@ -530,3 +530,29 @@ def test_project_file_declares_the_same_defaults_as_the_model():
             assert declaration["default"] == field.default, key
         else:
             assert field.is_required(), key
+
+
+def test_buckets_need_both_s3_keys_stored_encrypted(settings):
+    settings.update(enableBuckets=True, s3AccessKey="AKIAPLAIN")
+
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(settings, today=TODAY, secret_keys=set())
+
+    assert caught.value.problems == [
+        "s3AccessKey is stored in plain text: store it encrypted with `pulumi config "
+        "set --secret souverain:s3AccessKey <value>`",
+        "s3SecretKey is required when enableBuckets is true: run `pulumi config set "
+        "--secret souverain:s3SecretKey <value>`",
+    ]
+
+
+def test_buckets_use_the_locations_endpoint_unless_told_otherwise(settings):
+    settings.update(enableBuckets=True, s3AccessKey="a", s3SecretKey="b")
+    keys = {"s3AccessKey", "s3SecretKey"}
+
+    config = parse_stack_config(settings, today=TODAY, secret_keys=keys)
+    assert config.s3_endpoint == "https://fsn1.your-objectstorage.com"
+
+    settings["objectStorageEndpoint"] = "http://127.0.0.1:9000/"
+    config = parse_stack_config(settings, today=TODAY, secret_keys=keys)
+    assert config.s3_endpoint == "http://127.0.0.1:9000"

@@ -40,7 +40,17 @@ def test_plan_prod_lists_the_resources_and_the_counts():
     assert "rule {description: kubernetes-api, direction: in, port: 6443" in (
         result.stdout
     )
-    assert result.stdout.endswith("22 resources to create (hcloud 17, souverain 5)\n")
+    assert result.stdout.endswith(
+        "26 resources to create (hcloud 17, s3 2, souverain 7)\n"
+    )
+    assert "s3:Bucket acme-backups-bucket  access_key=[secret] bucket=acme-backups" in (
+        result.stdout
+    )
+    assert (
+        "warning: s3SecretKey is not set, so the plan stands in a placeholder; before "
+        "`pulumi up`, run `pulumi config set --secret souverain:s3SecretKey <value> "
+        "--stack prod` (enableBuckets needs it)"
+    ) in result.stderr
 
 
 def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
@@ -52,8 +62,8 @@ def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     document = json.loads(first.read_text())
     assert document["summary"] == {
-        "by_provider": {"hcloud": 17, "souverain": 5},
-        "total": 22,
+        "by_provider": {"hcloud": 17, "s3": 2, "souverain": 7},
+        "total": 26,
     }
 
 

@@ -14,6 +14,7 @@ from souverain.stack_files import find_project, read_stack_config
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = "hcloud:index/server:Server"
+BUCKET = "pulumi-python:dynamic/s3:Bucket"
 
 
 def make_project(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
@@ -28,7 +29,7 @@ def make_project(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
 def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place():
     plan = plan_stack("prod", REPO)
 
-    assert plan.counts() == {"hcloud": 17, "souverain": 5}
+    assert plan.counts() == {"hcloud": 17, "s3": 2, "souverain": 7}
     servers = plan.of_type(SERVER)
     assert [s.name for s in servers] == [
         "acme-control-plane-1",
@@ -44,7 +45,7 @@ def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place
     assert len(plan.of_type("hcloud:index/loadBalancer:LoadBalancer")) == 1
     located = [r for r in plan.resources if "location" in r.inputs]
     assert {r.inputs["location"] for r in located} == {"fsn1"}
-    assert len(located) == 6
+    assert len(located) == 8  # 5 servers, the balancer, 2 buckets
     subnet = plan.of_type("hcloud:index/networkSubnet:NetworkSubnet")[0]
     assert subnet.inputs["networkZone"] == "eu-central"
 
@@ -142,3 +143,38 @@ def test_project_defaults_apply_and_stack_values_override_them():
     assert config["souverain:startupName"] == "acme-dev"  # from the stack file
     assert config["souverain:allowedSshCidrs"] == '["203.0.113.0/24"]'
     assert config["souverain:enableCluster"] == "false"
+
+
+def test_prod_plans_a_private_assets_bucket_and_a_versioned_backups_bucket():
+    plan = plan_stack("prod", REPO)
+
+    buckets = {r.inputs["bucket"]: r for r in plan.of_type(BUCKET)}
+    assert sorted(buckets) == ["acme-assets", "acme-backups"]
+    assets, backups = buckets["acme-assets"], buckets["acme-backups"]
+    assert assets.inputs["public_read"] is False
+    assert assets.inputs["cors_rules"][0]["allowed_origins"] == [
+        "https://acme.example",
+        "https://www.acme.example",
+    ]
+    assert backups.inputs["versioning"] is True
+    assert backups.inputs["lifecycle_rules"] == [
+        {"id": "expire-replaced-versions", "noncurrent_days": 30, "prefix": ""}
+    ]
+    for bucket in (assets, backups):
+        assert bucket.inputs["endpoint"] == "https://fsn1.your-objectstorage.com"
+        assert bucket.inputs["location"] == "fsn1"
+        assert bucket.inputs["access_key"] == "[secret]", bucket.urn
+        assert bucket.inputs["secret_key"] == "[secret]", bucket.urn
+    assert plan.warnings[0].startswith("s3AccessKey is not set")
+
+
+def test_encrypted_s3_keys_reach_the_buckets_as_secrets(tmp_path):
+    stack = (REPO / "stacks" / "Pulumi.prod.yaml").read_text() + (
+        "  souverain:s3AccessKey:\n    secure: v1:YWNjZXNzLWNpcGhlcg==:AAAA\n"
+        "  souverain:s3SecretKey:\n    secure: v1:c2VjcmV0LWNpcGhlcg==:BBBB\n"
+    )
+    plan = plan_stack("keys", make_project(tmp_path, "keys", stack))
+
+    assert plan.warnings == ()
+    assert {b.inputs["secret_key"] for b in plan.of_type(BUCKET)} == {"[secret]"}
+    assert "c2VjcmV0" not in json.dumps(plan.as_json())

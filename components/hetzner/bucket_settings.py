@@ -1,0 +1,159 @@
+"""A bucket's settings in souverain's shape, and their S3 API payloads both ways.
+
+Settings are plain dicts with snake_case keys, as the dynamic provider stores them.
+`normalized` brings what a user wrote and what the S3 API answered to one form, so a
+diff compares like with like and a second `pulumi up` shows no change.
+"""
+
+import json
+from typing import Any
+
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+LIFECYCLE_KEYS = ("id", "prefix", "expire_days", "noncurrent_days")
+CORS_KEYS = ("allowed_origins", "allowed_methods", "allowed_headers", "max_age_seconds")
+SETTINGS = ("versioning", "lifecycle_rules", "cors_rules", "public_read")
+
+
+def normalized_lifecycle(rules: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Lifecycle rules with only the keys souverain manages, empty ones dropped."""
+    result = []
+    for rule in rules or []:
+        clean = {"id": rule["id"], "prefix": rule.get("prefix") or ""}
+        for key in ("expire_days", "noncurrent_days"):
+            if rule.get(key) is not None:
+                clean[key] = int(rule[key])
+        result.append(clean)
+    return sorted(result, key=lambda r: r["id"])
+
+
+def normalized_cors(rules: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """CORS rules with sorted lists and methods in capitals."""
+    result = []
+    for rule in rules or []:
+        clean = {
+            "allowed_origins": sorted(rule.get("allowed_origins") or []),
+            "allowed_methods": sorted(
+                m.upper() for m in rule.get("allowed_methods", [])
+            ),
+            "allowed_headers": sorted(rule.get("allowed_headers") or []),
+        }
+        if rule.get("max_age_seconds") is not None:
+            clean["max_age_seconds"] = int(rule["max_age_seconds"])
+        result.append(clean)
+    return result
+
+
+def normalized(settings: dict[str, Any]) -> dict[str, Any]:
+    """The managed settings of `settings` in one comparable form."""
+    return {
+        "versioning": bool(settings.get("versioning")),
+        "lifecycle_rules": normalized_lifecycle(settings.get("lifecycle_rules")),
+        "cors_rules": normalized_cors(settings.get("cors_rules")),
+        "public_read": bool(settings.get("public_read")),
+    }
+
+
+def lifecycle_payload(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """The S3 LifecycleConfiguration for souverain's rules."""
+    s3_rules = []
+    for rule in rules:
+        s3_rule: dict[str, Any] = {
+            "ID": rule["id"],
+            "Status": "Enabled",
+            "Filter": {"Prefix": rule["prefix"]},
+        }
+        if "expire_days" in rule:
+            s3_rule["Expiration"] = {"Days": rule["expire_days"]}
+        if "noncurrent_days" in rule:
+            s3_rule["NoncurrentVersionExpiration"] = {
+                "NoncurrentDays": rule["noncurrent_days"]
+            }
+        s3_rules.append(s3_rule)
+    return {"Rules": s3_rules}
+
+
+def lifecycle_from_s3(s3_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """souverain's rules from an S3 GetBucketLifecycleConfiguration answer."""
+    rules = []
+    for s3_rule in s3_rules:
+        if s3_rule.get("Status") != "Enabled":
+            continue
+        prefix = (s3_rule.get("Filter") or {}).get("Prefix", s3_rule.get("Prefix", ""))
+        rule = {"id": s3_rule.get("ID", ""), "prefix": prefix}
+        if "Days" in (s3_rule.get("Expiration") or {}):
+            rule["expire_days"] = s3_rule["Expiration"]["Days"]
+        noncurrent = s3_rule.get("NoncurrentVersionExpiration") or {}
+        if "NoncurrentDays" in noncurrent:
+            rule["noncurrent_days"] = noncurrent["NoncurrentDays"]
+        rules.append(rule)
+    return normalized_lifecycle(rules)
+
+
+def cors_payload(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """The S3 CORSConfiguration for souverain's rules."""
+    s3_rules = []
+    for rule in rules:
+        s3_rule: dict[str, Any] = {
+            "AllowedOrigins": rule["allowed_origins"],
+            "AllowedMethods": rule["allowed_methods"],
+        }
+        if rule["allowed_headers"]:
+            s3_rule["AllowedHeaders"] = rule["allowed_headers"]
+        if "max_age_seconds" in rule:
+            s3_rule["MaxAgeSeconds"] = rule["max_age_seconds"]
+        s3_rules.append(s3_rule)
+    return {"CORSRules": s3_rules}
+
+
+def cors_from_s3(s3_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """souverain's rules from an S3 GetBucketCors answer."""
+    return normalized_cors(
+        [
+            {
+                "allowed_origins": rule.get("AllowedOrigins", []),
+                "allowed_methods": rule.get("AllowedMethods", []),
+                "allowed_headers": rule.get("AllowedHeaders", []),
+                "max_age_seconds": rule.get("MaxAgeSeconds"),
+            }
+            for rule in s3_rules
+        ]
+    )
+
+
+def public_read_policy(bucket: str) -> str:
+    """A bucket policy letting anyone read (GET) every object, and nothing else."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "souverain-public-read",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ["*"]},
+                    "Action": ["s3:GetObject"],
+                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
+                }
+            ],
+        }
+    )
+
+
+def policy_allows_public_read(policy_text: str) -> bool:
+    """True when any statement of a bucket policy lets anyone read objects."""
+    policy = json.loads(policy_text)
+    for statement in policy.get("Statement", []):
+        principal = statement.get("Principal")
+        anyone = principal == "*" or (
+            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+        )
+        actions = _as_list(statement.get("Action"))
+        reads = any(a in ("s3:GetObject", "s3:*", "*") for a in actions)
+        if statement.get("Effect") == "Allow" and anyone and reads:
+            return True
+    return False
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
