@@ -17,3 +17,7 @@ class ConfigError(SouverainError):
         lines = [f"{count} configuration {noun}{where}:"]
         lines += [f"  - {problem}" for problem in problems]
         super().__init__("\n".join(lines))
+
+
+class ObjectStorageError(SouverainError):
+    """Object Storage refused or failed a request; the message says what to do."""

@@ -11,6 +11,7 @@ from rich.logging import RichHandler
 from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
+from souverain.state import state_app
 
 app = typer.Typer(
     help="souverain: a European startup's production stack on European providers.",
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(state_app, name="state")
 
 
 @app.callback()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from souverain.plan import Plan, run_plan
+from tests.fakes.s3_server import S3Server, running_s3_server
 
 TODAY = dt.date(2026, 12, 3)
 ADMIN_KEY = (
@@ -45,3 +46,10 @@ def declare() -> Callable[[Callable[[], None]], Plan]:
         return run_plan(program, "souverain", "test", config or {}, set())
 
     return run
+
+
+@pytest.fixture(scope="session")
+def s3() -> S3Server:
+    """One real S3 server process (moto) for the whole run; tests use unique names."""
+    with running_s3_server() as server:
+        yield server

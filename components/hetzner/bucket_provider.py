@@ -6,7 +6,6 @@ keys), and forgets it on return.
 """
 
 import logging
-import re
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,14 +19,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.errors import SouverainError
+from components.errors import ObjectStorageError
 from components.hetzner import bucket_settings
-from components.hetzner.object_storage import S3Access, host_of
+from components.hetzner.object_storage import S3Access, bucket_name_problem, host_of
 
 logger = logging.getLogger(__name__)
 
-BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-IP_LIKE_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 # Changing any of these means another bucket: S3 cannot rename or move one.
 REPLACE_ON = ("bucket", "location", "endpoint")
 CREDENTIAL_ERRORS = {
@@ -37,10 +34,6 @@ CREDENTIAL_ERRORS = {
     "InvalidSecurity",
 }
 NOT_FOUND = {"NoSuchBucket", "404", "NotFound"}
-
-
-class ObjectStorageError(SouverainError):
-    """Object Storage refused or failed a request; the message says what to do."""
 
 
 def _code(err: ClientError) -> str:
@@ -77,18 +70,6 @@ def _access(props: dict[str, Any]) -> S3Access:
         access_key=props["access_key"],
         secret_key=props["secret_key"],
     )
-
-
-def bucket_name_problem(name: Any) -> str | None:
-    """Why `name` cannot name an S3 bucket, if it cannot."""
-    if not isinstance(name, str) or not BUCKET_NAME_RE.match(name):
-        return (
-            f"bucket name '{name}' is not valid: use 3 to 63 lowercase letters, "
-            "digits, dots and dashes, starting and ending with a letter or digit"
-        )
-    if ".." in name or IP_LIKE_RE.match(name):
-        return f"bucket name '{name}' is not valid: no '..' and no IP-address form"
-    return None
 
 
 def read_settings(client, bucket: str) -> dict[str, Any]:

@@ -7,16 +7,17 @@ adds CRC headers to every upload by default since 1.36, which stores other than 
 may refuse).
 """
 
+import re
 from dataclasses import dataclass
-
-import boto3
-from botocore.config import Config
+from typing import Any
 
 # botocore's "standard" retry mode backs off exponentially with jitter on 5xx,
 # throttling (SlowDown, 503) and connection errors.
 RETRY_ATTEMPTS = 5
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+IP_LIKE_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 
 def endpoint_for(location: str) -> str:
@@ -27,6 +28,18 @@ def endpoint_for(location: str) -> str:
 def host_of(endpoint: str) -> str:
     """The host (and port) of an endpoint URL, as the Pulumi CLI's s3 URL wants it."""
     return endpoint.split("://", 1)[-1].rstrip("/")
+
+
+def bucket_name_problem(name: Any) -> str | None:
+    """Why `name` cannot name an S3 bucket, if it cannot."""
+    if not isinstance(name, str) or not BUCKET_NAME_RE.match(name):
+        return (
+            f"bucket name '{name}' is not valid: use 3 to 63 lowercase letters, "
+            "digits, dots and dashes, starting and ending with a letter or digit"
+        )
+    if ".." in name or IP_LIKE_RE.match(name):
+        return f"bucket name '{name}' is not valid: no '..' and no IP-address form"
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,11 @@ class S3Access:
 
     def client(self):
         """A boto3 S3 client for this endpoint (built anew for each use)."""
+        # Imported here: boto3 takes a third of a second to import, which commands
+        # that never reach Object Storage should not pay.
+        import boto3
+        from botocore.config import Config
+
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint,

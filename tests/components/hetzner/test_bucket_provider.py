@@ -13,16 +13,9 @@ from tests.fakes.s3_server import (
     SLOW_DOWN,
     FaultyProxy,
     running_proxy,
-    running_s3_server,
 )
 
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def s3():
-    with running_s3_server() as server:
-        yield server
 
 
 @pytest.fixture
