@@ -4,7 +4,7 @@ Run from the repo root: `python benchmarks/plan.py [--repeats 5]`. It prints a p
 table and the targets beside it (PASS or MISS), and exits 0 whatever the figures: a
 benchmark reports, it does not gate. It stops with an error only when its own
 comparison would be unfair, that is when souverain and the bare program would not
-declare the same hcloud resources.
+declare the same cloud resources.
 
 Every in-process figure is the median of several runs of `run_plan` under the same
 mock runtime, after one warm-up run so imports are not counted. The cold figure runs
@@ -33,6 +33,8 @@ import pulumi
 import pulumi_hcloud as hcloud
 import yaml
 
+from components.hetzner.bucket import S3Bucket
+from components.hetzner.bucket_provider import BucketProvider
 from souverain.plan import Plan, plan_stack, run_plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,7 +81,7 @@ def write_generated_project(root: Path, workers: list[int]) -> list[str]:
 
 
 def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
-    """The same hcloud resources as souverain declares, written as plain Pulumi.
+    """The same cloud resources as souverain declares, written as plain Pulumi.
 
     No component, no config check and no layout helper: the raw stack settings go
     straight into resource arguments. Inputs, dependencies and exports match what
@@ -254,11 +256,63 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
                 ),
             )
 
+        if settings.get("enableBuckets"):
+            declare_bare_buckets(settings, startup, location)
+
         pulumi.export("loadBalancerIpv4", balancer.ipv4)
         pulumi.export("loadBalancerIpv6", balancer.ipv6)
         pulumi.export("servers", server_names)
 
     return program
+
+
+def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) -> None:
+    """The two buckets as raw dynamic resources, inputs as souverain sends them."""
+    # The offline plan stands in "[secret]" for keys a stack file does not hold.
+    common = {
+        "location": location,
+        "endpoint": f"https://{location}.your-objectstorage.com",
+        "access_key": pulumi.Output.secret("[secret]"),
+        "secret_key": pulumi.Output.secret("[secret]"),
+        "public_read": False,
+        "force_destroy": False,
+        "domain": None,
+    }
+    domain = settings["domain"]
+    buckets = {
+        "assets": {
+            "versioning": False,
+            "lifecycle_rules": [],
+            "cors_rules": [
+                {
+                    "allowed_origins": [f"https://{domain}", f"https://www.{domain}"],
+                    "allowed_methods": ["GET", "HEAD"],
+                    "allowed_headers": [],
+                    "max_age_seconds": 3600,
+                }
+            ],
+        },
+        "backups": {
+            "versioning": True,
+            "lifecycle_rules": [
+                {
+                    "id": "expire-replaced-versions",
+                    "prefix": "",
+                    "noncurrent_days": settings.get("backupRetentionDays", 30),
+                }
+            ],
+            "cors_rules": [],
+        },
+    }
+    for role, settings_of_bucket in buckets.items():
+        S3Bucket(
+            BucketProvider(),
+            f"{startup}-{role}-bucket",
+            {"bucket": f"{startup}-{role}", **common, **settings_of_bucket},
+            pulumi.ResourceOptions(
+                additional_secret_outputs=["access_key", "secret_key"]
+            ),
+        )
 
 
 def plan_bare(settings: dict[str, Any], stack: str) -> Plan:
@@ -279,7 +333,7 @@ def hcloud_resources(plan: Plan) -> dict[tuple[str, str], tuple[Any, int]]:
 
 
 def check_same_resources(stack: str, souverain: Plan, bare: Plan, servers: int) -> int:
-    """Fail unless both plans declare the same hcloud resources; return their number.
+    """Fail unless both plans declare the same cloud resources; return their number.
 
     Same types, names, inputs and dependency counts, so the mock runtime does the
     same work for each; a ratio between programs that declare different things
@@ -288,7 +342,7 @@ def check_same_resources(stack: str, souverain: Plan, bare: Plan, servers: int) 
     ours, theirs = hcloud_resources(souverain), hcloud_resources(bare)
     if len(ours) != len(theirs):
         raise AssertionError(
-            f"{stack}: souverain declares {len(ours)} hcloud resources, the bare "
+            f"{stack}: souverain declares {len(ours)} cloud resources, the bare "
             f"program {len(theirs)}: update bare_program() to match the components"
         )
     differing = [key for key in sorted(ours) if ours[key] != theirs.get(key)]
@@ -435,9 +489,9 @@ def print_header(repeats: int, large_repeats: int) -> None:
     )
     print(
         "souverain = `plan_stack` (reads the stack file, runs __main__.py); bare = "
-        "the same hcloud resources as plain Pulumi, same `run_plan`"
+        "the same cloud resources as plain Pulumi, same `run_plan`"
     )
-    print("ms/res = milliseconds per hcloud resource; ratio = souverain / bare")
+    print("ms/res = milliseconds per cloud resource (hcloud and s3); ratio = souverain / bare")
     print(f"load average at start: {load_average()}")
     print()
 
