@@ -491,7 +491,10 @@ def print_header(repeats: int, large_repeats: int) -> None:
         "souverain = `plan_stack` (reads the stack file, runs __main__.py); bare = "
         "the same cloud resources as plain Pulumi, same `run_plan`"
     )
-    print("ms/res = milliseconds per cloud resource (hcloud and s3); ratio = souverain / bare")
+    print(
+        "ms/res = milliseconds per cloud resource (hcloud and s3); "
+        "ratio = souverain / bare"
+    )
     print(f"load average at start: {load_average()}")
     print()
 

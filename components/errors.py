@@ -21,3 +21,7 @@ class ConfigError(SouverainError):
 
 class ObjectStorageError(SouverainError):
     """Object Storage refused or failed a request; the message says what to do."""
+
+
+class CredentialsRejectedError(ObjectStorageError):
+    """Object Storage refused the S3 keys; callers add where the keys come from."""

@@ -19,19 +19,23 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.errors import ObjectStorageError
+from components.errors import CredentialsRejectedError, ObjectStorageError
 from components.hetzner import bucket_settings
 from components.hetzner.object_storage import S3Access, bucket_name_problem, host_of
 
 logger = logging.getLogger(__name__)
 
-# Changing any of these means another bucket: S3 cannot rename or move one.
-REPLACE_ON = ("bucket", "location", "endpoint")
+# Changing either means another bucket: S3 cannot rename or move one. A new endpoint
+# alone (http to https, another host name for the same store) is the same bucket.
+REPLACE_ON = ("bucket", "location")
+# HEAD requests carry no error body, so a refused key shows as a bare 403 there.
 CREDENTIAL_ERRORS = {
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
     "AccessDenied",
     "InvalidSecurity",
+    "403",
+    "Forbidden",
 }
 NOT_FOUND = {"NoSuchBucket", "404", "NotFound"}
 
@@ -44,11 +48,13 @@ def _explained(err: Exception, access: S3Access, bucket: str) -> ObjectStorageEr
     """A ClientError (or transport error) as one sentence with the fix."""
     where = f"Object Storage at {access.endpoint}"
     if isinstance(err, ClientError) and _code(err) in CREDENTIAL_ERRORS:
-        return ObjectStorageError(
+        return CredentialsRejectedError(
             f"{where} refused the S3 keys ({_code(err)}) for bucket '{bucket}': "
             "create S3 credentials in the Hetzner Console (your project > Security > "
             "S3 credentials) and set them with `pulumi config set --secret "
-            "souverain:s3AccessKey …` and `… souverain:s3SecretKey …`"
+            "souverain:s3AccessKey …` and `… souverain:s3SecretKey …`; refresh and "
+            "destroy use the keys of the last `pulumi up`, so after rotating keys run "
+            "`pulumi up` first"
         )
     if isinstance(err, ClientError):
         message = err.response.get("Error", {}).get("Message", "")
@@ -72,6 +78,34 @@ def _access(props: dict[str, Any]) -> S3Access:
     )
 
 
+def _bucket_policy(client, bucket: str) -> str | None:
+    try:
+        return client.get_bucket_policy(Bucket=bucket)["Policy"]
+    except ClientError as err:
+        if _code(err) != "NoSuchBucketPolicy":
+            raise
+        return None
+
+
+def _set_public_read(client, bucket: str, public: bool) -> None:
+    """Add or remove public read in the policy; other statements stay as they are.
+
+    Public access granted through the bucket's ACL is withdrawn too: souverain only
+    ever grants it through its own policy statement.
+    """
+    if not public:
+        grants = client.get_bucket_acl(Bucket=bucket).get("Grants", [])
+        if bucket_settings.acl_allows_public_read(grants):
+            client.put_bucket_acl(Bucket=bucket, ACL="private")
+    current = _bucket_policy(client, bucket)
+    wanted = bucket_settings.policy_with_public_read(current, bucket, public)
+    if wanted is None:
+        if current is not None:
+            client.delete_bucket_policy(Bucket=bucket)
+    elif wanted != current:
+        client.put_bucket_policy(Bucket=bucket, Policy=wanted)
+
+
 def read_settings(client, bucket: str) -> dict[str, Any]:
     """The managed settings a bucket has now, normalised."""
     versioning = client.get_bucket_versioning(Bucket=bucket).get("Status")
@@ -87,13 +121,10 @@ def read_settings(client, bucket: str) -> dict[str, Any]:
         if _code(err) != "NoSuchCORSConfiguration":
             raise
         cors = []
-    try:
-        policy = client.get_bucket_policy(Bucket=bucket)["Policy"]
-        public_read = bucket_settings.policy_allows_public_read(policy)
-    except ClientError as err:
-        if _code(err) != "NoSuchBucketPolicy":
-            raise
-        public_read = False
+    acl = client.get_bucket_acl(Bucket=bucket).get("Grants", [])
+    public_read = bucket_settings.policy_allows_public_read(
+        _bucket_policy(client, bucket)
+    ) or bucket_settings.acl_allows_public_read(acl)
     return {
         "versioning": versioning == "Enabled",
         "lifecycle_rules": bucket_settings.lifecycle_from_s3(lifecycle),
@@ -133,12 +164,7 @@ def apply_settings(
         else:
             client.delete_bucket_cors(Bucket=bucket)
     if wanted["public_read"] != current["public_read"]:
-        if wanted["public_read"]:
-            client.put_bucket_policy(
-                Bucket=bucket, Policy=bucket_settings.public_read_policy(bucket)
-            )
-        else:
-            client.delete_bucket_policy(Bucket=bucket)
+        _set_public_read(client, bucket, wanted["public_read"])
 
 
 def _object_versions(client, bucket: str):
@@ -148,6 +174,53 @@ def _object_versions(client, bucket: str):
         entries = page.get("Versions", []) + page.get("DeleteMarkers", [])
         if entries:
             yield [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries]
+
+
+def _whole_days(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _lifecycle_problems(rules: Any) -> list[str]:
+    """What is wrong with the lifecycle rules, one reason per problem."""
+    if not isinstance(rules, list):
+        return ["lifecycle_rules must be a list"]
+    problems, seen = [], set()
+    for rule in rules:
+        if not isinstance(rule, dict) or not rule.get("id"):
+            problems.append("each lifecycle rule needs an id")
+            continue
+        days = [rule.get("expire_days"), rule.get("noncurrent_days")]
+        if all(d is None for d in days):
+            problems.append(f"rule '{rule['id']}' needs expire_days or noncurrent_days")
+        elif not all(d is None or _whole_days(d) for d in days):
+            problems.append(
+                f"rule '{rule['id']}': days must be whole numbers, 1 or more"
+            )
+        if rule["id"] in seen:
+            problems.append(f"rule id '{rule['id']}' is used twice")
+        seen.add(rule["id"])
+    return problems
+
+
+def _cors_problems(rules: Any) -> list[str]:
+    """What is wrong with the CORS rules, one reason per problem."""
+    if not isinstance(rules, list):
+        return ["cors_rules must be a list"]
+    problems = []
+    for rule in rules:
+        methods = rule.get("allowed_methods") if isinstance(rule, dict) else None
+        origins = rule.get("allowed_origins") if isinstance(rule, dict) else None
+        upper = (
+            {str(m).upper() for m in methods} if isinstance(methods, list) else set()
+        )
+        if not upper or not upper <= set(bucket_settings.CORS_METHODS):
+            problems.append(
+                "allowed_methods must be some of "
+                + ", ".join(bucket_settings.CORS_METHODS)
+            )
+        if not isinstance(origins, list) or not origins:
+            problems.append("each CORS rule needs allowed_origins")
+    return problems
 
 
 def _outputs(props: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
@@ -171,34 +244,14 @@ class BucketProvider(ResourceProvider):
         for key in ("location", "endpoint", "access_key", "secret_key"):
             if not news.get(key):
                 failures.append(CheckFailure(key, f"{key} is required"))
-        for rule in news.get("lifecycle_rules") or []:
-            days = [rule.get("expire_days"), rule.get("noncurrent_days")]
-            if not rule.get("id") or all(d is None for d in days):
-                failures.append(
-                    CheckFailure(
-                        "lifecycle_rules",
-                        "each lifecycle rule needs an id and expire_days or "
-                        "noncurrent_days",
-                    )
-                )
-            elif any(d is not None and int(d) < 1 for d in days):
-                failures.append(
-                    CheckFailure("lifecycle_rules", "lifecycle days must be 1 or more")
-                )
-        for rule in news.get("cors_rules") or []:
-            methods = {m.upper() for m in rule.get("allowed_methods", [])}
-            if not methods or not methods <= set(bucket_settings.CORS_METHODS):
-                failures.append(
-                    CheckFailure(
-                        "cors_rules",
-                        "allowed_methods must be some of "
-                        + ", ".join(bucket_settings.CORS_METHODS),
-                    )
-                )
-            if not rule.get("allowed_origins"):
-                failures.append(
-                    CheckFailure("cors_rules", "each CORS rule needs allowed_origins")
-                )
+        failures += [
+            CheckFailure("lifecycle_rules", reason)
+            for reason in _lifecycle_problems(news.get("lifecycle_rules"))
+        ]
+        failures += [
+            CheckFailure("cors_rules", reason)
+            for reason in _cors_problems(news.get("cors_rules"))
+        ]
         inputs = {**news, **bucket_settings.normalized(news)} if not failures else news
         return CheckResult(inputs, failures)
 
@@ -210,14 +263,17 @@ class BucketProvider(ResourceProvider):
         changed = [
             k for k in bucket_settings.SETTINGS if old_settings[k] != new_settings[k]
         ]
-        for key in ("force_destroy", "access_key", "secret_key"):
+        for key in ("force_destroy", "access_key", "secret_key", "endpoint"):
             if olds.get(key) != news.get(key):
                 changed.append(key)
         return DiffResult(
             changes=bool(replaces or changed),
             replaces=replaces,
             stables=[],
-            delete_before_replace=True,
+            # A new name can be created before the old bucket goes (so a name that
+            # turns out to be taken loses nothing); the same name in a new location
+            # cannot exist twice.
+            delete_before_replace="bucket" not in replaces,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -231,10 +287,15 @@ class BucketProvider(ResourceProvider):
         client = access.client()
         created = False
         try:
-            client.create_bucket(
-                Bucket=bucket,
-                CreateBucketConfiguration={"LocationConstraint": access.region},
+            # S3 takes no location constraint for its default region only.
+            placement = (
+                {}
+                if access.region == "us-east-1"
+                else {
+                    "CreateBucketConfiguration": {"LocationConstraint": access.region}
+                }
             )
+            client.create_bucket(Bucket=bucket, **placement)
             created = True
         except ClientError as err:
             if _code(err) == "BucketAlreadyExists":
@@ -300,15 +361,23 @@ class BucketProvider(ResourceProvider):
                 raise ObjectStorageError(
                     f"bucket '{id_}' still holds objects (at least {len(first)} "
                     "versions): nothing was deleted. Copy out what you need and empty "
-                    "it, or set forceDestroy for it to delete every object, then run "
-                    "`pulumi destroy` again"
+                    "it; or, to delete every object, set souverain:bucketsForceDestroy "
+                    "to true and run `pulumi up` (so the stack records it) before "
+                    "`pulumi destroy`"
                 )
             for batch in [first, *pages] if first is not None else []:
                 for start in range(0, len(batch), 1000):
-                    client.delete_objects(
+                    answer = client.delete_objects(
                         Bucket=id_,
                         Delete={"Objects": batch[start : start + 1000], "Quiet": True},
                     )
+                    if answer.get("Errors"):
+                        first_error = answer["Errors"][0]
+                        raise ObjectStorageError(
+                            f"bucket '{id_}': {len(answer['Errors'])} objects could "
+                            f"not be deleted (first: {first_error.get('Key')}, "
+                            f"{first_error.get('Code')}); run `pulumi destroy` again"
+                        )
                 logger.warning("deleted %d object versions from %s", len(batch), id_)
             client.delete_bucket(Bucket=id_)
         except ClientError as err:

@@ -5,6 +5,7 @@ Settings are plain dicts with snake_case keys, as the dynamic provider stores th
 diff compares like with like and a second `pulumi up` shows no change.
 """
 
+import fnmatch
 import json
 from typing import Any
 
@@ -120,40 +121,77 @@ def cors_from_s3(s3_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def public_read_policy(bucket: str) -> str:
-    """A bucket policy letting anyone read (GET) every object, and nothing else."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "souverain-public-read",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ["*"]},
-                    "Action": ["s3:GetObject"],
-                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
-                }
-            ],
-        }
-    )
-
-
-def policy_allows_public_read(policy_text: str) -> bool:
-    """True when any statement of a bucket policy lets anyone read objects."""
-    policy = json.loads(policy_text)
-    for statement in policy.get("Statement", []):
-        principal = statement.get("Principal")
-        anyone = principal == "*" or (
-            isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
-        )
-        actions = _as_list(statement.get("Action"))
-        reads = any(a in ("s3:GetObject", "s3:*", "*") for a in actions)
-        if statement.get("Effect") == "Allow" and anyone and reads:
-            return True
-    return False
+OWN_STATEMENT_ID = "souverain-public-read"
+PUBLIC_GROUPS = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
 
 
 def _as_list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _reads_objects(action: str) -> bool:
+    """True when an IAM action pattern (wildcards, any case) covers s3:GetObject."""
+    return fnmatch.fnmatchcase("s3:getobject", str(action).lower())
+
+
+def grants_public_read(statement: dict[str, Any]) -> bool:
+    """True when one policy statement lets anyone read objects."""
+    principal = statement.get("Principal")
+    anyone = principal == "*" or (
+        isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+    )
+    reads = any(_reads_objects(a) for a in _as_list(statement.get("Action")))
+    return statement.get("Effect") == "Allow" and anyone and reads
+
+
+def public_read_statement(bucket: str) -> dict[str, Any]:
+    """souverain's own statement: anyone may GET every object, nothing else."""
+    return {
+        "Sid": OWN_STATEMENT_ID,
+        "Effect": "Allow",
+        "Principal": {"AWS": ["*"]},
+        "Action": ["s3:GetObject"],
+        "Resource": [f"arn:aws:s3:::{bucket}/*"],
+    }
+
+
+def policy_with_public_read(
+    policy_text: str | None, bucket: str, public: bool
+) -> str | None:
+    """The bucket policy with public read added or removed, other statements kept.
+
+    Removing takes out every statement that lets anyone read, whoever wrote it;
+    statements for named users (a CI key that uploads, say) stay as they were.
+    Returns None when no statement is left, meaning: delete the policy.
+    """
+    policy = json.loads(policy_text) if policy_text else {"Version": "2012-10-17"}
+    statements = [
+        s for s in _as_list(policy.get("Statement")) if not grants_public_read(s)
+    ]
+    if public:
+        statements.append(public_read_statement(bucket))
+    if not statements:
+        return None
+    return json.dumps({**policy, "Statement": statements})
+
+
+def policy_allows_public_read(policy_text: str | None) -> bool:
+    """True when any statement of a bucket policy lets anyone read objects."""
+    if not policy_text:
+        return False
+    policy = json.loads(policy_text)
+    return any(grants_public_read(s) for s in _as_list(policy.get("Statement")))
+
+
+def acl_allows_public_read(grants: list[dict[str, Any]]) -> bool:
+    """True when an ACL grants read to everyone or every authenticated user."""
+    return any(
+        grant.get("Grantee", {}).get("URI") in PUBLIC_GROUPS
+        and grant.get("Permission") in ("READ", "FULL_CONTROL")
+        for grant in grants
+    )

@@ -197,8 +197,9 @@ def test_delete_refuses_a_bucket_with_objects_and_deletes_nothing(s3, props):
 
     assert str(caught.value) == (
         f"bucket '{props['bucket']}' still holds objects (at least 1 versions): "
-        "nothing was deleted. Copy out what you need and empty it, or set "
-        "forceDestroy for it to delete every object, then run `pulumi destroy` again"
+        "nothing was deleted. Copy out what you need and empty it; or, to delete "
+        "every object, set souverain:bucketsForceDestroy to true and run `pulumi up` "
+        "(so the stack records it) before `pulumi destroy`"
     )
     objects = s3.client().list_objects_v2(Bucket=props["bucket"])["Contents"]
     assert [o["Key"] for o in objects] == ["invoice.pdf"]
@@ -263,22 +264,79 @@ def test_bad_credentials_are_named_with_the_fix_and_never_echoed(props):
     assert "not-the-secret-key" not in message and props["access_key"] not in message
 
 
-def test_diff_replaces_only_for_a_new_name_location_or_endpoint(props):
+def test_diff_replaces_only_for_a_new_name_or_location(props):
     renamed = provider.diff("b", props, {**props, "bucket": "other-name"})
+    moved = provider.diff("b", props, {**props, "location": "nbg1"})
     versioned = provider.diff("b", props, {**props, "versioning": True})
+    new_endpoint = provider.diff("b", props, {**props, "endpoint": "http://h:1"})
     same = provider.diff("b", props, dict(props))
 
-    assert renamed.replaces == ["bucket"]
+    # A new name is created before the old bucket goes; the same name cannot be.
+    assert (renamed.replaces, renamed.delete_before_replace) == (["bucket"], False)
+    assert (moved.replaces, moved.delete_before_replace) == (["location"], True)
     assert versioned.changes is True and versioned.replaces == []
+    assert new_endpoint.changes is True and new_endpoint.replaces == []
     assert same.changes is False
+
+
+def test_public_access_granted_out_of_band_is_seen_and_withdrawn(s3, props):
+    created(props)
+    client = s3.client()
+    client.put_bucket_acl(Bucket=props["bucket"], ACL="public-read")
+    wildcard = {
+        "Sid": "someone",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:Get*",
+        "Resource": f"arn:aws:s3:::{props['bucket']}/*",
+    }
+    uploader = {
+        "Sid": "ci-upload",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::123456789012:user/ci"]},
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{props['bucket']}/*",
+    }
+    client.put_bucket_policy(
+        Bucket=props["bucket"],
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [wildcard, uploader]}),
+    )
+
+    drifted = provider.read(props["bucket"], props).outs
+    assert drifted["public_read"] is True
+    outs = provider.update(props["bucket"], drifted, props).outs
+
+    assert outs["public_read"] is False
+    grants = client.get_bucket_acl(Bucket=props["bucket"])["Grants"]
+    assert all("URI" not in g["Grantee"] for g in grants)
+    remaining = json.loads(client.get_bucket_policy(Bucket=props["bucket"])["Policy"])
+    assert [s["Sid"] for s in remaining["Statement"]] == ["ci-upload"]
+
+
+def test_keys_refused_on_read_are_named_as_such(props):
+    result = None
+    created(props)
+    with pytest.raises(ObjectStorageError) as caught:
+        result = provider.read(props["bucket"], {**props, "secret_key": "rotated"})
+
+    assert result is None
+    assert "refused the S3 keys (403)" in str(caught.value)
+    assert "after rotating keys run `pulumi up` first" in str(caught.value)
 
 
 def test_check_names_each_bad_property(props):
     bad = {
         **props,
         "bucket": "Bad_Name",
-        "lifecycle_rules": [{"id": "x", "prefix": ""}],
-        "cors_rules": [{"allowed_origins": [], "allowed_methods": ["PATCH"]}],
+        "lifecycle_rules": [
+            {"id": "x", "prefix": ""},
+            {"id": "y", "expire_days": "x"},
+            {"id": "y", "noncurrent_days": 1.7},
+        ],
+        "cors_rules": [
+            {"allowed_origins": [], "allowed_methods": ["PATCH"]},
+            {"allowed_origins": ["*"], "allowed_methods": None},
+        ],
     }
 
     failures = provider.check({}, bad).failures
@@ -289,12 +347,13 @@ def test_check_names_each_bad_property(props):
             "bucket name 'Bad_Name' is not valid: use 3 to 63 lowercase letters, "
             "digits, dots and dashes, starting and ending with a letter or digit",
         ),
-        (
-            "lifecycle_rules",
-            "each lifecycle rule needs an id and expire_days or noncurrent_days",
-        ),
+        ("lifecycle_rules", "rule 'x' needs expire_days or noncurrent_days"),
+        ("lifecycle_rules", "rule 'y': days must be whole numbers, 1 or more"),
+        ("lifecycle_rules", "rule 'y': days must be whole numbers, 1 or more"),
+        ("lifecycle_rules", "rule id 'y' is used twice"),
         ("cors_rules", "allowed_methods must be some of GET, PUT, POST, DELETE, HEAD"),
         ("cors_rules", "each CORS rule needs allowed_origins"),
+        ("cors_rules", "allowed_methods must be some of GET, PUT, POST, DELETE, HEAD"),
     ]
 
 
