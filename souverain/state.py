@@ -7,14 +7,19 @@ secrets-provider commands to use with it.
 """
 
 import os
+import re
 import uuid
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import typer
 
 from components.config_rules import location_problem
-from components.errors import ObjectStorageError, SouverainError
+from components.errors import (
+    CredentialsRejectedError,
+    ObjectStorageError,
+    SouverainError,
+)
 from components.hetzner.object_storage import (
     S3Access,
     bucket_name_problem,
@@ -25,6 +30,15 @@ from souverain.console import reported_errors
 # Old state versions are the way back from a bad `pulumi up`: keep them three months.
 STATE_VERSION_DAYS = 90
 SECRETS_PROVIDERS = ("passphrase", "openbao")
+# The first Pulumi CLI whose s3 backend (gocloud.dev 0.46, AWS SDK v2) takes every
+# parameter of the login URL; older ones refuse use_path_style and the checksum ones.
+MIN_PULUMI_CLI = "3.245.0"
+TRANSIT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+KEYS_FIX = (
+    "export the Object Storage keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+    "(the Pulumi CLI reads the same variables); make them in the Hetzner Console "
+    "(your project > Security > S3 credentials)"
+)
 
 state_app = typer.Typer(
     help="The Pulumi state backend, kept in Europe.", no_args_is_help=True
@@ -93,6 +107,33 @@ def secrets_instructions(provider: str, transit_key: str) -> list[str]:
     ]
 
 
+def option_problems(
+    bucket: str, location: str, endpoint: str | None, provider: str, transit_key: str
+) -> list[str]:
+    """Everything wrong with the command's options, found before any request."""
+    problems = [location_problem(location), bucket_name_problem(bucket)]
+    if endpoint is not None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"endpoint '{endpoint}' is not a URL: write it with its scheme, e.g. "
+                "https://fsn1.your-objectstorage.com"
+            )
+        elif parts.query or parts.fragment or parts.path.strip("/"):
+            problems.append(
+                f"endpoint '{endpoint}' has a path or query: give only scheme, host "
+                "and port"
+            )
+    if provider not in SECRETS_PROVIDERS:
+        problems.append(f"secrets provider '{provider}' is not passphrase or openbao")
+    if not TRANSIT_KEY_RE.match(transit_key):
+        problems.append(
+            f"transit key '{transit_key}' is not usable: use lowercase letters, "
+            "digits, '-' and '_'"
+        )
+    return [problem for problem in problems if problem]
+
+
 def bootstrap_state_bucket(
     bucket: str, location: str, endpoint: str, access_key: str, secret_key: str
 ) -> None:
@@ -146,39 +187,35 @@ def bootstrap(
 ) -> None:
     """Create the Pulumi state bucket, check it, and print how to log in to it."""
     with reported_errors():
-        problems = [
-            p
-            for p in (
-                location_problem(location),
-                bucket_name_problem(bucket),
-                None
-                if secrets_provider in SECRETS_PROVIDERS
-                else f"secrets provider '{secrets_provider}' is not one of passphrase "
-                "or openbao",
-            )
-            if p
-        ]
+        problems = option_problems(
+            bucket, location, endpoint, secrets_provider, transit_key
+        )
         if problems:
             raise SouverainError("; ".join(problems))
         access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
         secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
         if not access_key or not secret_key:
             raise SouverainError(
-                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must hold your Object "
-                "Storage keys (the Pulumi CLI reads the same variables): create S3 "
-                "credentials in the Hetzner Console (your project > Security > S3 "
-                "credentials) and export both"
+                f"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set: "
+                f"{KEYS_FIX}"
             )
         endpoint = (endpoint or endpoint_for(location)).rstrip("/")
 
-        bootstrap_state_bucket(bucket, location, endpoint, access_key, secret_key)
+        try:
+            bootstrap_state_bucket(bucket, location, endpoint, access_key, secret_key)
+        except CredentialsRejectedError:
+            raise SouverainError(
+                f"Object Storage at {endpoint} refused the keys in AWS_ACCESS_KEY_ID "
+                f"and AWS_SECRET_ACCESS_KEY: {KEYS_FIX}"
+            ) from None
 
         lines = [
             f"State bucket '{bucket}' is ready at {endpoint} (region {location}): "
             f"versioned, old states kept {STATE_VERSION_DAYS} days, write and delete "
             "checked.",
             "",
-            "Log the Pulumi CLI in to it, with the same AWS_ACCESS_KEY_ID and "
+            "Log the Pulumi CLI in to it (Pulumi CLI "
+            f"{MIN_PULUMI_CLI} or later), with the same AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY exported:",
             f"  pulumi login '{login_url(bucket, endpoint, location)}'",
             "",

@@ -99,8 +99,8 @@ def test_missing_keys_say_where_to_make_them():
 
     assert result.returncode == EXIT_USER_ERROR
     assert result.stderr.startswith(
-        "error: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must hold your Object "
-        "Storage keys"
+        "error: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set: export "
+        "the Object Storage keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     )
     assert "Traceback" not in result.stderr
 
@@ -116,7 +116,11 @@ def test_bad_keys_are_refused_without_a_traceback_or_an_echo(s3):
     )
 
     assert result.returncode == EXIT_USER_ERROR
-    assert "refused the S3 keys (SignatureDoesNotMatch)" in result.stderr
+    assert result.stderr.startswith(
+        f"error: Object Storage at {s3.endpoint} refused the keys in "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: export the Object Storage keys"
+    )
+    assert "pulumi config set" not in result.stderr
     assert "wrong-secret-value" not in result.stderr
     assert "Traceback" not in result.stderr
     names = [b["Name"] for b in s3.client().list_buckets()["Buckets"]]
@@ -138,4 +142,26 @@ def test_location_outside_the_eu_and_bad_names_are_refused_before_any_request():
         "error: 'ash' is outside the EU: use fsn1, hel1 or nbg1; bucket name "
         "'Acme_State' is not valid: use 3 to 63 lowercase letters, digits, dots and "
         "dashes, starting and ending with a letter or digit\n"
+    )
+
+
+def test_endpoint_without_scheme_and_odd_transit_keys_are_refused():
+    result = bootstrap(
+        "--bucket",
+        "acme-state-6",
+        "--endpoint",
+        "fsn1.your-objectstorage.com",
+        "--secrets-provider",
+        "openbao",
+        "--transit-key",
+        "a b'; rm -rf /",
+        AWS_ACCESS_KEY_ID="x",
+        AWS_SECRET_ACCESS_KEY="y",
+    )
+
+    assert result.returncode == EXIT_USER_ERROR
+    assert result.stderr == (
+        "error: endpoint 'fsn1.your-objectstorage.com' is not a URL: write it with "
+        "its scheme, e.g. https://fsn1.your-objectstorage.com; transit key 'a b'; rm "
+        "-rf /' is not usable: use lowercase letters, digits, '-' and '_'\n"
     )
