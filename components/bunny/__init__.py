@@ -1,0 +1,1 @@
+"""bunny.net: DNS zones and records, pull zones (CDN) and storage zones."""
