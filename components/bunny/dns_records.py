@@ -9,8 +9,18 @@ form, so a second `pulumi up` shows no change.
 import ipaddress
 from typing import Any
 
-# bunny.net's DnsRecordTypes enum, for the types souverain manages.
-RECORD_TYPES = {"A": 0, "AAAA": 1, "CNAME": 2, "TXT": 3, "MX": 4, "SRV": 8, "CAA": 9}
+# bunny.net's DnsRecordTypes enum, for the types souverain manages. PULLZONE points a
+# name (the apex, where a CNAME may not stand) at a pull zone of the same account.
+RECORD_TYPES = {
+    "A": 0,
+    "AAAA": 1,
+    "CNAME": 2,
+    "TXT": 3,
+    "MX": 4,
+    "PULLZONE": 7,
+    "SRV": 8,
+    "CAA": 9,
+}
 TYPE_NAMES = {number: name for name, number in RECORD_TYPES.items()}
 CAA_TAGS = ("issue", "issuewild", "iodef")
 DEFAULT_TTL = 300
@@ -19,6 +29,15 @@ EXTRA_FIELDS = {
     "MX": ("priority",),
     "SRV": ("priority", "weight", "port"),
     "CAA": ("flags", "tag"),
+    "PULLZONE": ("pull_zone_id",),
+}
+API_FIELDS = {
+    "priority": "Priority",
+    "weight": "Weight",
+    "port": "Port",
+    "flags": "Flags",
+    "tag": "Tag",
+    "pull_zone_id": "PullZoneId",
 }
 
 
@@ -27,7 +46,7 @@ def normalized(record: dict[str, Any]) -> dict[str, Any]:
     record_type = str(record.get("type", "")).upper()
     name = str(record.get("name") or "")
     value = str(record.get("value") or "")
-    if record_type in ("CNAME", "MX"):
+    if record_type in ("CNAME", "MX", "PULLZONE"):
         value = value.rstrip(".").lower()
     result = {
         "type": record_type,
@@ -36,9 +55,10 @@ def normalized(record: dict[str, Any]) -> dict[str, Any]:
         "ttl": int(record.get("ttl") or DEFAULT_TTL),
     }
     for field in EXTRA_FIELDS.get(record_type, ()):
-        result[field] = (
-            record.get(field) if field == "tag" else int(record.get(field) or 0)
-        )
+        if field == "tag":
+            result[field] = record.get(field)
+        elif field in record:
+            result[field] = int(record.get(field) or 0)
     return result
 
 
@@ -83,7 +103,7 @@ def api_body(record: dict[str, Any]) -> dict[str, Any]:
         "Ttl": clean["ttl"],
     }
     for field in EXTRA_FIELDS.get(clean["type"], ()):
-        body[field.capitalize()] = clean[field]
+        body[API_FIELDS[field]] = clean.get(field, 0)
     return body
 
 
@@ -97,5 +117,7 @@ def from_api(answer: dict[str, Any]) -> dict[str, Any]:
         "ttl": answer.get("Ttl"),
     }
     for field in EXTRA_FIELDS.get(record_type, ()):
-        record[field] = answer.get(field.capitalize())
+        # The record model has no PullZoneId: what was written stays in the state.
+        if API_FIELDS[field] in answer:
+            record[field] = answer[API_FIELDS[field]]
     return normalized(record)

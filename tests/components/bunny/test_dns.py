@@ -189,3 +189,25 @@ def test_check_names_each_bad_record_property(api):
         ("ttl", "ttl is a whole number of seconds from 15 to 86400"),
         ("zone_id", "a record needs its zone's id"),
     ]
+
+
+def test_apex_points_at_a_pull_zone_through_bunnys_pullzone_record(api):
+    zone = make_zone(api)
+
+    record_id, outs = make_record(
+        api,
+        zone["zone_id"],
+        type="PULLZONE",
+        name="@",
+        value="acme-site.b-cdn.net",
+        pull_zone_id=2001,
+    )
+
+    assert api.requests[-1].json == {
+        "Type": 7,
+        "Name": "",
+        "Value": "acme-site.b-cdn.net",
+        "Ttl": 300,
+        "PullZoneId": 2001,
+    }
+    assert records.read(record_id, outs).outs["pull_zone_id"] == 2001

@@ -52,7 +52,7 @@ def test_api_bodies_carry_bunnys_type_numbers_and_extra_fields():
 
 def test_each_bad_record_field_is_named():
     assert dns_records.record_problems({"type": "PTR", "value": "x"}) == [
-        ("type", "'PTR' is not one of A, AAAA, CNAME, TXT, MX, SRV, CAA")
+        ("type", "'PTR' is not one of A, AAAA, CNAME, TXT, MX, PULLZONE, SRV, CAA")
     ]
     assert dns_records.record_problems(
         {"type": "A", "value": "2001:db8::1", "ttl": 5}
