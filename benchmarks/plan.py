@@ -33,6 +33,9 @@ import pulumi
 import pulumi_hcloud as hcloud
 import yaml
 
+from components.bunny.dns import DnsRecord, DnsZone
+from components.bunny.pull_zone import PullZone
+from components.bunny.storage_zone import StorageZone
 from components.hetzner.bucket import S3Bucket
 from components.hetzner.bucket_provider import BucketProvider
 from souverain.plan import Plan, plan_stack, run_plan
@@ -256,8 +259,11 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
                 ),
             )
 
+        assets = None
         if settings.get("enableBuckets"):
-            declare_bare_buckets(settings, startup, location)
+            assets = declare_bare_buckets(settings, startup, location)
+        if settings.get("enableBunny"):
+            declare_bare_edge(settings, startup, balancer, assets)
 
         pulumi.export("loadBalancerIpv4", balancer.ipv4)
         pulumi.export("loadBalancerIpv6", balancer.ipv6)
@@ -266,7 +272,7 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
     return program
 
 
-def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) -> None:
+def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) -> Any:
     """The two buckets as raw dynamic resources, inputs as souverain sends them."""
     # The offline plan stands in "[secret]" for keys a stack file does not hold.
     common = {
@@ -304,14 +310,74 @@ def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) 
             "cors_rules": [],
         },
     }
-    for role, settings_of_bucket in buckets.items():
-        S3Bucket(
+    declared = {
+        role: S3Bucket(
             BucketProvider(),
             f"{startup}-{role}-bucket",
             {"bucket": f"{startup}-{role}", **common, **settings_of_bucket},
             pulumi.ResourceOptions(
                 additional_secret_outputs=["access_key", "secret_key"]
             ),
+        )
+        for role, settings_of_bucket in buckets.items()
+    }
+    return declared["assets"]
+
+
+def declare_bare_edge(
+    settings: dict[str, Any], startup: str, balancer: Any, assets: Any
+) -> None:
+    """The bunny.net zone, pull zones, storage zone and records, as raw resources."""
+    domain = settings["domain"]
+    key = pulumi.Output.secret("[secret]")
+    api = settings.get("bunnyApiUrl", "https://api.bunny.net")
+    zone = DnsZone(f"{startup}-zone", domain, key, api)
+    site = PullZone(
+        f"{startup}-site",
+        f"{startup}-site",
+        pulumi.Output.concat("https://", balancer.ipv4),
+        key,
+        api,
+        hostnames=[domain, f"www.{domain}"],
+        origin_host_header=domain,
+    )
+    StorageZone(
+        f"{startup}-storage",
+        f"{startup}-edge",
+        settings.get("bunnyStorageRegion", "DE"),
+        key,
+        api,
+        replication_regions=settings.get("bunnyStorageReplication", []),
+    )
+    apex = {"type": "PULLZONE", "value": site.cdn_hostname}
+    records = [
+        ("apex-pullzone", "", {**apex, "pull_zone_id": site.pull_zone_id}),
+        ("www-cname", "www", {"type": "CNAME", "value": site.cdn_hostname}),
+        ("apex-caa", "", {"type": "CAA", "value": "letsencrypt.org", "flags": 0}),
+    ]
+    records[2][2]["tag"] = "issue"
+    for label in ("app", "api", "rancher"):
+        records.append((f"{label}-a", label, {"type": "A", "value": balancer.ipv4}))
+        records.append(
+            (f"{label}-aaaa", label, {"type": "AAAA", "value": balancer.ipv6})
+        )
+    if assets is not None:
+        cdn = PullZone(
+            f"{startup}-assets",
+            f"{startup}-assets",
+            pulumi.Output.concat("https://", assets.domain),
+            key,
+            api,
+            hostnames=[f"assets.{domain}"],
+            origin_host_header=assets.domain,
+            optimizer_enabled=True,
+        )
+        records.append(
+            ("assets-cname", "assets", {"type": "CNAME", "value": cdn.cdn_hostname})
+        )
+    for suffix, label, record in records:
+        DnsRecord(
+            f"{startup}-{suffix}", zone.zone_id, {"name": label, **record}, key, api
         )
 
 

@@ -36,7 +36,6 @@ LOAD_BALANCER_TYPES = tuple(config_rules.LOAD_BALANCER_TARGETS)
 # Parts that later issues build; each switch is refused while its issue is open, so a
 # stack never silently lacks what its file asks for.
 UNBUILT_PARTS = {
-    "enable_bunny": 4,
     "enable_registry": 6,
     "enable_email": 6,
     "enable_cluster": 7,
@@ -154,7 +153,15 @@ class StackConfig(_Model):
     buckets_force_destroy: bool = False
     """Let `pulumi destroy` delete the buckets with every object in them."""
     enable_bunny: bool = False
-    """bunny.net DNS, CDN and WAF (issue #4)."""
+    """bunny.net DNS, CDN, edge storage and WAF."""
+    bunny_access_key: str | None = None
+    """The bunny.net account API key (secret)."""
+    bunny_api_url: str = "https://api.bunny.net"
+    """bunny.net's Core API; another URL only for tests."""
+    bunny_storage_region: str = "DE"
+    """Main region of the edge storage zone: DE (Falkenstein) or SE (Stockholm)."""
+    bunny_storage_replication: list[str] = []
+    """Further EU regions the edge storage zone is copied to."""
     enable_registry: bool = False
     """Scaleway private container registry (issue #6)."""
     enable_email: bool = False
@@ -248,6 +255,31 @@ class StackConfig(_Model):
             )
         return value.rstrip("/") if value else value
 
+    @field_validator("bunny_storage_region")
+    @classmethod
+    def _storage_region_in_eu(cls, value: str) -> str:
+        return _checked(value, config_rules.storage_region_problem)
+
+    @field_validator("bunny_storage_replication")
+    @classmethod
+    def _replication_in_eu(cls, regions: list[str]) -> list[str]:
+        _raise_all(
+            [
+                ((index,), problem)
+                for index, region in enumerate(regions)
+                if (problem := config_rules.storage_region_problem(region))
+            ],
+            "bunnyStorageReplication",
+        )
+        return regions
+
+    @field_validator("bunny_api_url")
+    @classmethod
+    def _api_url_is_a_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise _problem(f"'{value}' is not a URL: write e.g. https://api.bunny.net")
+        return value.rstrip("/")
+
     @field_validator(*UNBUILT_PARTS)
     @classmethod
     def _part_is_built(cls, enabled: bool, info: ValidationInfo) -> bool:
@@ -300,7 +332,10 @@ EXPECTED_SHAPE = {
 KNOWN_KEYS = set(EXPECTED_SHAPE)
 # The settings that are credentials: they must be stored encrypted, and each part
 # that is switched on needs its own.
-SECRET_SETTINGS = {"enableBuckets": ("s3AccessKey", "s3SecretKey")}
+SECRET_SETTINGS = {
+    "enableBuckets": ("s3AccessKey", "s3SecretKey"),
+    "enableBunny": ("bunnyAccessKey",),
+}
 MODELS = [StackConfig, NodePool]
 
 

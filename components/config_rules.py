@@ -421,3 +421,17 @@ def cluster_problems(pools: Any, load_balancer_type: Any) -> list[Problem]:
             )
         )
     return problems
+
+
+# bunny.net's storage regions inside the EU; UK, NY, LA, SG, SYD, BR and JH are not.
+EU_STORAGE_REGIONS = {"DE": "Falkenstein", "SE": "Stockholm"}
+
+
+def storage_region_problem(value: str) -> str | None:
+    """Why edge storage cannot be kept in `value`, if it cannot."""
+    if value in EU_STORAGE_REGIONS:
+        return None
+    eu = one_of(list(EU_STORAGE_REGIONS))
+    if value.upper() in EU_STORAGE_REGIONS:
+        return f"'{value}' must be written in capitals: use {value.upper()}"
+    return f"storage region '{value}' is outside the EU: use {eu}"

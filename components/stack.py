@@ -5,6 +5,7 @@ import hashlib
 import pulumi
 import pulumi_hcloud as hcloud
 
+from components.bunny.edge import BunnyEdge, BunnyEdgeArgs
 from components.config import StackConfig
 from components.hetzner import layout
 from components.hetzner.bucket import Bucket, BucketArgs, CorsRule, LifecycleRule
@@ -20,7 +21,7 @@ def ssh_key_fingerprint(public_key: str) -> str:
     return hashlib.sha256(material).hexdigest()[:12]
 
 
-def declare_buckets(config: StackConfig) -> None:
+def declare_buckets(config: StackConfig) -> Bucket:
     """The assets bucket (the CDN's origin) and the versioned backups bucket."""
     startup = config.startup_name
     common = {
@@ -63,6 +64,7 @@ def declare_buckets(config: StackConfig) -> None:
     pulumi.export("objectStorageEndpoint", config.s3_endpoint)
     pulumi.export("assetsBucket", assets.bucket_name)
     pulumi.export("backupsBucket", backups.bucket_name)
+    return assets
 
 
 def declare_stack(config: StackConfig) -> None:
@@ -141,8 +143,25 @@ def declare_stack(config: StackConfig) -> None:
         ),
     )
 
-    if config.enable_buckets:
-        declare_buckets(config)
+    assets = declare_buckets(config) if config.enable_buckets else None
+
+    if config.enable_bunny:
+        edge = BunnyEdge(
+            startup,
+            BunnyEdgeArgs(
+                startup=startup,
+                domain=config.domain,
+                balancer_ipv4=balancer.ipv4,
+                balancer_ipv6=balancer.ipv6,
+                assets_domain=assets.domain if assets is not None else None,
+                storage_region=config.bunny_storage_region,
+                storage_replication=config.bunny_storage_replication,
+                access_key=pulumi.Output.secret(config.bunny_access_key),
+                api_url=config.bunny_api_url,
+            ),
+        )
+        pulumi.export("nameservers", edge.nameservers)
+        pulumi.export("cdnHostname", edge.cdn_hostname)
 
     pulumi.export("loadBalancerIpv4", balancer.ipv4)
     pulumi.export("loadBalancerIpv6", balancer.ipv6)

@@ -556,3 +556,23 @@ def test_buckets_use_the_locations_endpoint_unless_told_otherwise(settings):
     settings["objectStorageEndpoint"] = "http://127.0.0.1:9000/"
     config = parse_stack_config(settings, today=TODAY, secret_keys=keys)
     assert config.s3_endpoint == "http://127.0.0.1:9000"
+
+
+def test_bunny_needs_its_key_encrypted_and_storage_in_the_eu(settings):
+    settings.update(
+        enableBunny=True,
+        bunnyStorageRegion="NY",
+        bunnyStorageReplication=["SE", "UK", "de"],
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(settings, today=TODAY, secret_keys=set())
+
+    assert caught.value.problems == [
+        "bunnyAccessKey is required when enableBunny is true: run `pulumi config set "
+        "--secret souverain:bunnyAccessKey <value>`",
+        "bunnyStorageRegion storage region 'NY' is outside the EU: use DE or SE",
+        "bunnyStorageReplication[1] storage region 'UK' is outside the EU: use DE or "
+        "SE",
+        "bunnyStorageReplication[2] 'de' must be written in capitals: use DE",
+    ]

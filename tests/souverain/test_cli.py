@@ -41,7 +41,7 @@ def test_plan_prod_lists_the_resources_and_the_counts():
         result.stdout
     )
     assert result.stdout.endswith(
-        "26 resources to create (hcloud 17, s3 2, souverain 7)\n"
+        "41 resources to create (bunny 14, hcloud 17, s3 2, souverain 8)\n"
     )
     assert "s3:Bucket acme-backups-bucket  access_key=[secret] bucket=acme-backups" in (
         result.stdout
@@ -62,8 +62,8 @@ def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     document = json.loads(first.read_text())
     assert document["summary"] == {
-        "by_provider": {"hcloud": 17, "s3": 2, "souverain": 7},
-        "total": 26,
+        "by_provider": {"bunny": 14, "hcloud": 17, "s3": 2, "souverain": 8},
+        "total": 41,
     }
 
 

@@ -29,7 +29,7 @@ def make_project(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
 def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place():
     plan = plan_stack("prod", REPO)
 
-    assert plan.counts() == {"hcloud": 17, "s3": 2, "souverain": 7}
+    assert plan.counts() == {"bunny": 14, "hcloud": 17, "s3": 2, "souverain": 8}
     servers = plan.of_type(SERVER)
     assert [s.name for s in servers] == [
         "acme-control-plane-1",
@@ -175,6 +175,51 @@ def test_encrypted_s3_keys_reach_the_buckets_as_secrets(tmp_path):
     )
     plan = plan_stack("keys", make_project(tmp_path, "keys", stack))
 
-    assert plan.warnings == ()
+    assert [w.split(" ", 1)[0] for w in plan.warnings] == ["bunnyAccessKey"]
     assert {b.inputs["secret_key"] for b in plan.of_type(BUCKET)} == {"[secret]"}
     assert "c2VjcmV0" not in json.dumps(plan.as_json())
+
+
+def test_prod_wires_the_domain_to_the_cdn_and_the_load_balancer():
+    plan = plan_stack("prod", REPO)
+    by_name = {r.name: r for r in plan.resources}
+    site = by_name["acme-site"]
+    assets = by_name["acme-assets"] if "acme-assets" in by_name else None
+
+    zone = plan.of_type("pulumi-python:dynamic/bunny:DnsZone")[0]
+    assert zone.inputs["domain"] == "acme.example"
+    assert site.inputs["hostnames"] == ["acme.example", "www.acme.example"]
+    assert site.inputs["origin_host_header"] == "acme.example"
+    assert site.inputs["origin_url"] == UNKNOWN  # https:// + the balancer's IPv4
+    pull_zones = plan.of_type("pulumi-python:dynamic/bunny:PullZone")
+    assert sorted(z.inputs["name"] for z in pull_zones) == ["acme-assets", "acme-site"]
+    assert assets is not None
+    storage = plan.of_type("pulumi-python:dynamic/bunny:StorageZone")[0]
+    assert (storage.inputs["name"], storage.inputs["region"]) == ("acme-edge", "DE")
+
+    records = {
+        (r.inputs["name"], r.inputs["type"]): r
+        for r in plan.of_type("pulumi-python:dynamic/bunny:DnsRecord")
+    }
+    assert sorted(records) == [
+        ("", "CAA"),
+        ("", "PULLZONE"),
+        ("api", "A"),
+        ("api", "AAAA"),
+        ("app", "A"),
+        ("app", "AAAA"),
+        ("assets", "CNAME"),
+        ("rancher", "A"),
+        ("rancher", "AAAA"),
+        ("www", "CNAME"),
+    ]
+    assert records[("", "CAA")].inputs["value"] == "letsencrypt.org"
+    assert records[("", "CAA")].inputs["tag"] == "issue"
+    balancer = by_name["acme-lb"].urn
+    for label in ("app", "api", "rancher"):
+        assert balancer in records[(label, "A")].dependencies, label
+    assert site.urn in records[("www", "CNAME")].dependencies
+    assert site.urn in records[("", "PULLZONE")].dependencies
+    assert by_name["acme-assets-bucket"].urn in assets.dependencies
+    for resource in [zone, site, storage, *records.values()]:
+        assert resource.inputs["access_key"] == "[secret]", resource.urn
