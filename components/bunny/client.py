@@ -159,7 +159,7 @@ class BunnyClient:
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
-            retry=retry_if_result(_worth_retrying)
+            retry=retry_if_result(lambda response: _worth_retrying(method, response))
             | retry_if_exception(lambda err: _lost(method, err)),
             wait=_wait,
             sleep=self.sleep,
@@ -186,16 +186,28 @@ class BunnyClient:
         return _parsed(method, path, response)
 
 
-def _worth_retrying(response: requests.Response) -> bool:
-    return response.status_code == 429 or response.status_code >= 500
+def _worth_retrying(method: str, response: requests.Response) -> bool:
+    """A 429 was not acted on, so any method may be sent again; a 5xx may come from a
+    gateway after bunny.net acted (a PUT that added a record), so only GET and DELETE
+    are repeated then."""
+    if response.status_code == 429:
+        return True
+    return response.status_code >= 500 and method in IDEMPOTENT_METHODS
 
 
 def _lost(method: str, err: BaseException) -> bool:
     """Whether to send again after `err`: the request never reached bunny.net, or
     sending it twice does no harm."""
-    if isinstance(err, requests.ConnectionError):
+    # Only a connection that was never made proves the request was not sent; a reset
+    # after sending may come after bunny.net acted.
+    if isinstance(err, requests.ConnectTimeout):
         return True
-    return isinstance(err, requests.Timeout) and method in IDEMPOTENT_METHODS
+    if isinstance(err, requests.ConnectionError) and "NewConnectionError" in repr(err):
+        return True
+    return (
+        isinstance(err, requests.ConnectionError | requests.Timeout)
+        and method in IDEMPOTENT_METHODS
+    )
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -254,7 +266,7 @@ def _api_error(
         code += f", field {field}"
     verb = "failed" if status >= 500 else "refused"
     # Saying how often it was tried matters only when the client gave up trying.
-    gave_up = attempts > 1 and _worth_retrying(response)
+    gave_up = attempts > 1 and _worth_retrying(method, response)
     after = f" after {attempts} attempts" if gave_up else ""
     text = f"bunny.net {verb} {method} {path} ({code}){after}: {message}"
     fix = {401: ACCESS_KEY_FIX, 429: RATE_LIMIT_FIX}.get(status)

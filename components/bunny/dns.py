@@ -20,6 +20,7 @@ from pulumi.dynamic import (
 
 from components.bunny import dns_records
 from components.bunny.client import BunnyClient, BunnyNotFoundError
+from components.bunny.unknowns import unknown_keys
 
 CONNECTION = ("access_key", "api_url")
 
@@ -91,18 +92,23 @@ class DnsRecordProvider(ResourceProvider):
     """One record in a zone: its type or zone define it, the rest updates in place."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        pending = unknown_keys(news)
         failures = [
             CheckFailure(prop, reason)
             for prop, reason in dns_records.record_problems(news)
+            if prop not in pending
         ]
         if not news.get("zone_id"):
             failures.append(CheckFailure("zone_id", "a record needs its zone's id"))
-        if failures:
+        if failures or pending:
             return CheckResult(news, failures)
         return CheckResult({**news, **dns_records.normalized(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = _changed(olds, news, ("zone_id", "type"))
+        if unknown_keys(news):
+            # Known only after the apply (e.g. a new load balancer's address).
+            return DiffResult(changes=True, replaces=replaces)
         old, new = dns_records.normalized(olds), dns_records.normalized(news)
         changed = [k for k in new if old.get(k) != new.get(k)]
         changed += _changed(olds, news, CONNECTION)
@@ -130,7 +136,9 @@ class DnsRecordProvider(ResourceProvider):
         client = _client(news)
         body = {"Id": int(id_), **dns_records.api_body(news)}
         client.post(f"/dnszone/{news['zone_id']}/records/{id_}", body)
-        return UpdateResult({**news, **dns_records.normalized(news)})
+        return UpdateResult(
+            {**news, **dns_records.normalized(news), "record_id": int(id_)}
+        )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:

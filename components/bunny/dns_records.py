@@ -87,8 +87,10 @@ def record_problems(record: dict[str, Any]) -> list[tuple[str, str]]:
             )
     if record_type == "CAA" and record.get("tag") not in CAA_TAGS:
         problems.append(("tag", f"a CAA record's tag is one of {', '.join(CAA_TAGS)}"))
+    # Pulumi carries every number as a float: 300.0 is a whole number of seconds.
     ttl = record.get("ttl", DEFAULT_TTL)
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 15 <= ttl <= 86400:
+    whole = isinstance(ttl, int | float) and not isinstance(ttl, bool)
+    if not whole or not float(ttl).is_integer() or not 15 <= ttl <= 86400:
         problems.append(("ttl", "ttl is a whole number of seconds from 15 to 86400"))
     return problems
 

@@ -26,6 +26,7 @@ from pulumi.dynamic import (
 )
 
 from components.bunny.client import BunnyApiError, BunnyClient, BunnyNotFoundError
+from components.bunny.unknowns import unknown_keys
 
 CONNECTION = ("access_key", "api_url")
 # The spec sets no rule beyond a non-empty name; the name becomes a DNS label of
@@ -231,13 +232,23 @@ class PullZoneProvider(ResourceProvider):
     """A pull zone: its name defines it, everything else updates in place."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = [CheckFailure(prop, reason) for prop, reason in problems(news)]
-        if failures:
+        pending = unknown_keys(news)
+        failures = [
+            CheckFailure(prop, reason)
+            for prop, reason in problems(news)
+            if prop not in pending
+        ]
+        if failures or pending:
             return CheckResult(news, failures)
         return CheckResult({**news, **normalized(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["name"] if olds.get("name") != news.get("name") else []
+        if unknown_keys(news):
+            # Known only after the apply (e.g. a new load balancer's address).
+            return DiffResult(
+                changes=True, replaces=replaces, delete_before_replace=True
+            )
         old, new = normalized(olds), normalized(news)
         changed = [key for key in MANAGED if old[key] != new[key]]
         changed += [key for key in CONNECTION if olds.get(key) != news.get(key)]

@@ -177,7 +177,9 @@ def _object_versions(client, bucket: str):
 
 
 def _whole_days(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    # Pulumi carries every number as a float: 30.0 days is a whole number of days.
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and float(value).is_integer() and value >= 1
 
 
 def _lifecycle_problems(rules: Any) -> list[str]:

@@ -156,14 +156,26 @@ def test_a_retry_after_of_an_hour_waits_a_minute(api, waits):
 def test_a_500_is_retried_with_growing_waits_then_succeeds(api, waits, no_jitter):
     api.fail(500, times=2)
 
-    zone = client_for(api, waits).post("/dnszone", {"Domain": "acme.eu"})
+    zones = client_for(api, waits).get("/dnszone")
 
-    assert zone["Id"] == 1001
+    assert zones["Items"] == []
     assert waits == [2.0, 3.0]
-    assert (
-        api.requests
-        == [RecordedRequest("POST", "/dnszone", json={"Domain": "acme.eu"})] * 3
-    )
+    assert api.requests == [RecordedRequest("GET", "/dnszone")] * 3
+
+
+def test_a_500_to_a_create_is_not_sent_again(api, waits):
+    # A gateway's 500 may come after bunny.net created the zone: a second POST would
+    # then fail on the taken name, or create a second record for a PUT.
+    api.fail(500)
+
+    with pytest.raises(BunnyApiError) as raised:
+        client_for(api, waits).post("/dnszone", {"Domain": "acme.eu"})
+
+    assert raised.value.status == 500
+    assert waits == []
+    assert api.requests == [
+        RecordedRequest("POST", "/dnszone", json={"Domain": "acme.eu"})
+    ]
 
 
 def test_a_500_on_every_attempt_is_an_error_after_the_last(api, waits, no_jitter):
@@ -292,11 +304,11 @@ def test_every_request_carries_the_timeout(api, waits, monkeypatch):
         return send(self, method, url, **kwargs)
 
     monkeypatch.setattr(requests.Session, "request", spy)
-    api.fail(500)
     client = client_for(api, waits)
 
     client.post("/dnszone", {"Domain": "acme.eu"})
-    client.get("/dnszone/1001")
+    api.fail(500)
+    client.get("/dnszone/1001")  # sent twice: the retry carries the timeout too
     client.delete("/dnszone/1001")
 
     assert timeouts == [5, 5, 5, 5]

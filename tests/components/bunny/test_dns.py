@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
+from pulumi.output import Unknown
 
 from components.bunny.client import BunnyApiError
 from components.bunny.dns import DnsRecordProvider, DnsZoneProvider
@@ -211,3 +212,51 @@ def test_apex_points_at_a_pull_zone_through_bunnys_pullzone_record(api):
         "PullZoneId": 2001,
     }
     assert records.read(record_id, outs).outs["pull_zone_id"] == 2001
+
+
+def test_a_preview_with_values_not_known_yet_passes_check_and_counts_as_a_change(api):
+    # A new stack's preview: the load balancer's address does not exist yet.
+    pending = {
+        "type": "A",
+        "name": "app",
+        "value": Unknown(),
+        "zone_id": 1001,
+        **connection(api),
+    }
+
+    checked = records.check({}, pending)
+    diff = records.diff("5001", {**pending, "value": "203.0.113.10"}, pending)
+
+    assert checked.failures == []
+    assert isinstance(checked.inputs["value"], Unknown)
+    assert (diff.changes, diff.replaces) == (True, [])
+
+
+def test_numbers_arrive_as_floats_from_the_engine_and_are_accepted(api):
+    # Pulumi's wire format carries every number as a double.
+    checked = records.check(
+        {},
+        {
+            "type": "TXT",
+            "name": "@",
+            "value": "v=spf1 -all",
+            "ttl": 3600.0,
+            "zone_id": 1001.0,
+            **connection(api),
+        },
+    )
+
+    assert checked.failures == []
+    assert checked.inputs["ttl"] == 3600
+
+
+def test_update_keeps_the_record_id(api):
+    zone = make_zone(api)
+    record_id, outs = make_record(
+        api, zone["zone_id"], type="A", name="app", value="203.0.113.10"
+    )
+
+    updated = records.update(record_id, outs, {**outs, "value": "203.0.113.11"}).outs
+
+    assert updated["record_id"] == int(record_id)
+    assert updated["value"] == "203.0.113.11"

@@ -4,6 +4,7 @@ form."""
 from collections.abc import Iterator
 
 import pytest
+from pulumi.output import Unknown
 
 from components.bunny import pull_zone
 from components.bunny.client import BunnyApiError, BunnyClient
@@ -258,12 +259,13 @@ def test_a_failed_create_takes_the_half_made_zone_down(api):
 
 
 def test_a_server_error_is_retried_through_the_provider(api, sleeps):
+    zone_id, outs = make_zone(api, hostnames=[])
     api.fail(500)
 
-    zone_id, _ = make_zone(api, hostnames=[])
+    read = zones.read(zone_id, outs)
 
-    assert [r.path for r in api.requests[:2]] == ["/pullzone", "/pullzone"]
-    assert (zone_id, len(sleeps)) == ("2001", 1)
+    assert [r.path for r in api.requests[-2:]] == [f"/pullzone/{zone_id}"] * 2
+    assert (read.id, len(sleeps)) == (zone_id, 1)
 
 
 def test_check_names_each_bad_property(api):
@@ -398,3 +400,15 @@ def test_normal_form_fills_defaults_and_ignores_hostname_order():
         "optimizer_enabled": False,
         "waf": {"ddos_protection_enabled": True, "ddos_protection_type": 2},
     }
+
+
+def test_a_preview_with_an_origin_not_known_yet_passes_check(api):
+    pending = inputs(api, origin_url=Unknown())
+
+    checked = zones.check({}, pending)
+    diff = zones.diff(
+        "2001", {**pending, "origin_url": "https://203.0.113.10"}, pending
+    )
+
+    assert checked.failures == []
+    assert (diff.changes, diff.replaces) == (True, [])

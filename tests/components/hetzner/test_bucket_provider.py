@@ -362,3 +362,15 @@ def test_provider_pickles_without_any_client_or_credential():
     assert vars(BucketProvider()) == {}
     restored = dill.loads(dill.dumps(BucketProvider()))
     assert isinstance(restored, BucketProvider)
+
+
+def test_days_arrive_as_floats_from_the_engine_and_are_accepted(props):
+    # Pulumi's wire format carries every number as a double.
+    rules = [{"id": "old", "prefix": "", "noncurrent_days": 30.0}]
+
+    checked = provider.check({}, {**props, "lifecycle_rules": rules})
+
+    assert checked.failures == []
+    assert checked.inputs["lifecycle_rules"] == [
+        {"id": "old", "noncurrent_days": 30, "prefix": ""}
+    ]
