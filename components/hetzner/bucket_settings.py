@@ -10,8 +10,6 @@ import json
 from typing import Any
 
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
-LIFECYCLE_KEYS = ("id", "prefix", "expire_days", "noncurrent_days")
-CORS_KEYS = ("allowed_origins", "allowed_methods", "allowed_headers", "max_age_seconds")
 SETTINGS = ("versioning", "lifecycle_rules", "cors_rules", "public_read")
 
 
