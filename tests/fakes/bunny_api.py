@@ -18,12 +18,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.bunny_contract import ApiError, RefusalError, error, load_contract
 from tests.fakes.bunny_state import BunnyState
+from tests.fakes.serving import LoopbackServer, ServedFake
 
 ACCESS_KEY = "fake-bunny-access-key"
 # The time the fake writes into dates, fixed so that tests can compare whole bodies.
@@ -68,16 +69,8 @@ class Reply:
     operation: tuple[str, str] | None = None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: "FakeBunnyApi"):
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-
 class _RequestHandler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
@@ -114,7 +107,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Stay quiet: tests read `FakeBunnyApi.requests` instead."""
 
 
-class FakeBunnyApi:
+class FakeBunnyApi(ServedFake):
     """A bunny.net Core API on a free port of 127.0.0.1, for one test.
 
     Start it (or use it as a context manager), point a client at `endpoint`, then
@@ -122,11 +115,12 @@ class FakeBunnyApi:
     `dns_zones`, `pull_zones` and `storage_zones` (API bodies by Id).
     """
 
+    vendor = "bunny.net"
+
     def __init__(self, access_key: str = ACCESS_KEY, *, now: str = NOW):
         self.access_key = access_key
         self.requests: list[RecordedRequest] = []
         self.faults: deque[Fault] = deque()
-        self.contract_violations: list[str] = []
         self.contract = load_contract()
         self.state = BunnyState(self.contract, now)
         self.dns_zones = self.state.dns_zones
@@ -134,44 +128,12 @@ class FakeBunnyApi:
         self.storage_zones = self.state.storage_zones
         self._routes = self.state.routes()
         self._lock = threading.Lock()
-        self._server = _Server(self)
-        # serve_forever notices a shutdown only between polls: poll often, so
-        # stopping the fake after each test costs milliseconds, not half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-bunny-api",
-            daemon=True,
-        )
+        self.serve(_RequestHandler)
 
     @property
     def endpoint(self) -> str:
         """The API's base URL, in place of https://api.bunny.net."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeBunnyApi":
-        """Serve requests in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> "FakeBunnyApi":
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        """Stop; then fail if any body the fake sent broke the spec."""
-        self.stop()
-        if exc_type is None and self.contract_violations:
-            raise AssertionError(
-                "the fake bunny.net API sent bodies the official spec forbids: "
-                f"{self.contract_violations}"
-            )
+        return self.base_url
 
     def fail(
         self,

@@ -19,19 +19,18 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 import referencing
 import referencing.jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
+from tests.fakes.serving import SHARED_SPECS, LoopbackServer, ServedFake, read_spec
+
 # Hetzner publishes the spec at https://docs.hetzner.cloud/cloud.spec.json.
-# The specs sit in shared/ beside the checkout, on developers' machines and in CI.
-SHARED_SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
 SPEC_FILE = Path(
     os.environ.get("HETZNER_CLOUD_SPEC", SHARED_SPECS / "hetzner-cloud/cloud.spec.json")
 )
@@ -162,18 +161,13 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 @functools.cache
 def load_contract(spec_file: Path = SPEC_FILE) -> Contract:
     """The contract in `spec_file`, read once per test session."""
-    if not spec_file.is_file():
-        message = (
-            f"the Hetzner Cloud OpenAPI spec is not at {spec_file}: download "
-            "https://docs.hetzner.cloud/cloud.spec.json and point HETZNER_CLOUD_SPEC "
-            "at it"
-        )
-        # CI always has the spec beside the checkout; elsewhere the contract tests
-        # are skipped with this message rather than failing a fresh clone.
-        if os.environ.get("CI"):
-            raise FileNotFoundError(message)
-        pytest.skip(message)
-    return Contract(json.loads(spec_file.read_text(encoding="utf-8")))
+    spec = read_spec(
+        spec_file,
+        "Hetzner Cloud OpenAPI",
+        "https://docs.hetzner.cloud/cloud.spec.json",
+        "HETZNER_CLOUD_SPEC",
+    )
+    return Contract(spec)
 
 
 def error(code: str, message: str, details: Body | None = None) -> Body:
@@ -266,16 +260,8 @@ def api_server_type(
     }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: "FakeHetznerApi"):
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-
 class _RequestHandler(BaseHTTPRequestHandler):
-    server: _Server
+    server: LoopbackServer
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
@@ -303,7 +289,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Stay quiet: tests read `FakeHetznerApi.requests` instead."""
 
 
-class FakeHetznerApi:
+class FakeHetznerApi(ServedFake):
     """A Hetzner Cloud API on a free port of 127.0.0.1, for one test.
 
     Fill `resources` with API objects (see `api_location`, `api_server_type`), start
@@ -311,52 +297,21 @@ class FakeHetznerApi:
     requests it received in `requests`.
     """
 
+    vendor = "Hetzner"
+
     def __init__(self, token: str = TOKEN, *, max_per_page: int = MAX_PER_PAGE):
         self.token = token
         self.max_per_page = max_per_page
         self.resources: dict[str, list[Body]] = {"locations": [], "server_types": []}
         self.requests: list[RecordedRequest] = []
-        self.contract_violations: list[str] = []
         self.contract = load_contract()
         self._lock = threading.Lock()
-        self._server = _Server(self)
-        # serve_forever notices a shutdown only between polls: poll often, so
-        # stopping the fake after each test costs milliseconds, not half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-hetzner-api",
-            daemon=True,
-        )
+        self.serve(_RequestHandler)
 
     @property
     def endpoint(self) -> str:
         """The API's base URL, as hcloud.Client's api_endpoint takes it."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{API_PREFIX}"
-
-    def start(self) -> "FakeHetznerApi":
-        """Serve requests in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self) -> "FakeHetznerApi":
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        """Stop; then fail if any body the fake sent broke the spec."""
-        self.stop()
-        if exc_type is None and self.contract_violations:
-            raise AssertionError(
-                "the fake Hetzner API sent bodies the official spec forbids: "
-                f"{self.contract_violations}"
-            )
+        return f"{self.base_url}{API_PREFIX}"
 
     def _routes(self) -> dict[tuple[str, str], Handler]:
         return {
