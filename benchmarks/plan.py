@@ -328,6 +328,7 @@ def declare_bare_edge(
     settings: dict[str, Any], startup: str, balancer: Any, assets: Any
 ) -> None:
     """The bunny.net zone, pull zones, storage zone and records, as raw resources."""
+    location = settings.get("location", "fsn1")
     domain = settings["domain"]
     key = pulumi.Output.secret("[secret]")
     api = settings.get("bunnyApiUrl", "https://api.bunny.net")
@@ -371,6 +372,9 @@ def declare_bare_edge(
             hostnames=[f"assets.{domain}"],
             origin_host_header=assets.domain,
             optimizer_enabled=True,
+            origin_signing=pulumi.Output.secret(
+                {"access_key": "[secret]", "secret_key": "[secret]", "region": location}
+            ),
         )
         records.append(
             ("assets-cname", "assets", {"type": "CNAME", "value": cdn.cdn_hostname})

@@ -67,6 +67,19 @@ def declare_buckets(config: StackConfig) -> Bucket:
     return assets
 
 
+def _assets_signing(config: StackConfig) -> pulumi.Output | None:
+    """The keys the CDN signs requests to the private assets bucket with."""
+    if config.assets_public_read:
+        return None
+    return pulumi.Output.secret(
+        {
+            "access_key": config.s3_access_key,
+            "secret_key": config.s3_secret_key,
+            "region": config.location,
+        }
+    )
+
+
 def declare_stack(config: StackConfig) -> None:
     """Declare every resource of the stack and export what users need to reach it."""
     startup = config.startup_name
@@ -154,6 +167,7 @@ def declare_stack(config: StackConfig) -> None:
                 balancer_ipv4=balancer.ipv4,
                 balancer_ipv6=balancer.ipv6,
                 assets_domain=assets.domain if assets is not None else None,
+                assets_signing=_assets_signing(config) if assets is not None else None,
                 storage_region=config.bunny_storage_region,
                 storage_replication=config.bunny_storage_replication,
                 access_key=pulumi.Output.secret(config.bunny_access_key),

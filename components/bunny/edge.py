@@ -28,6 +28,9 @@ class BunnyEdgeArgs:
     """The Hetzner load balancer's public IPv6."""
     assets_domain: pulumi.Input[str] | None
     """The assets bucket's own host name, when the stack has buckets."""
+    assets_signing: pulumi.Input[dict[str, str]] | None
+    """S3 keys and region the CDN signs its requests to a private assets bucket with;
+    None when the bucket is public."""
     storage_region: str
     """Main region of the edge storage zone (DE or SE)."""
     storage_replication: list[str]
@@ -109,6 +112,7 @@ class BunnyEdge(pulumi.ComponentResource):
                 hostnames=[f"assets.{args.domain}"],
                 origin_host_header=args.assets_domain,
                 optimizer_enabled=True,
+                origin_signing=args.assets_signing,
                 opts=child,
                 **connection,
             )

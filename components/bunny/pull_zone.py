@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "cache_max_age_seconds": -1,
     "optimizer_enabled": False,
     "waf": {"ddos_protection_enabled": True, "ddos_protection_type": 1},
+    # S3 keys to sign origin requests with (a private bucket as origin), or None.
+    "origin_signing": None,
 }
 MANAGED = ("origin_url", *DEFAULTS)
 
@@ -88,7 +90,16 @@ def normalized(props: dict[str, Any]) -> dict[str, Any]:
             "ddos_protection_enabled": bool(waf["ddos_protection_enabled"]),
             "ddos_protection_type": int(waf["ddos_protection_type"]),
         },
+        "origin_signing": _signing_shown(props["origin_signing"]),
     }
+
+
+def _signing_shown(signing: dict[str, Any] | None) -> dict[str, str] | None:
+    """The comparable part of origin signing: the key id and region, never the secret
+    (bunny.net's answer need not carry it; a new secret is seen in `diff`)."""
+    if not signing or not signing.get("access_key"):
+        return None
+    return {"access_key": signing["access_key"], "region": signing.get("region", "")}
 
 
 def _whole(value: Any) -> int | None:
@@ -192,6 +203,20 @@ def settings_body(props: dict[str, Any]) -> dict[str, Any]:
         "OptimizerEnabled": clean["optimizer_enabled"],
         "ShieldDDosProtectionEnabled": clean["waf"]["ddos_protection_enabled"],
         "ShieldDDosProtectionType": clean["waf"]["ddos_protection_type"],
+        **_signing_body(props.get("origin_signing")),
+    }
+
+
+def _signing_body(signing: dict[str, Any] | None) -> dict[str, Any]:
+    """bunny.net's AWS-signing fields: origin requests signed with SigV4, as a
+    private S3-compatible bucket (Hetzner Object Storage) requires."""
+    if not _signing_shown(signing):
+        return {"AWSSigningEnabled": False}
+    return {
+        "AWSSigningEnabled": True,
+        "AWSSigningKey": signing["access_key"],
+        "AWSSigningSecret": signing["secret_key"],
+        "AWSSigningRegionName": signing["region"],
     }
 
 
@@ -220,6 +245,12 @@ def from_api(zone: dict[str, Any], force_ssl: bool) -> dict[str, Any]:
                 "ddos_protection_enabled": zone.get("ShieldDDosProtectionEnabled"),
                 "ddos_protection_type": zone.get("ShieldDDosProtectionType"),
             },
+            "origin_signing": {
+                "access_key": zone.get("AWSSigningKey"),
+                "region": zone.get("AWSSigningRegionName") or "",
+            }
+            if zone.get("AWSSigningEnabled")
+            else None,
         }
     )
 
@@ -240,7 +271,8 @@ class PullZoneProvider(ResourceProvider):
         ]
         if failures or pending:
             return CheckResult(news, failures)
-        return CheckResult({**news, **normalized(news)}, [])
+        clean = {k: v for k, v in normalized(news).items() if k != "origin_signing"}
+        return CheckResult({**news, **clean}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = ["name"] if olds.get("name") != news.get("name") else []
@@ -252,6 +284,8 @@ class PullZoneProvider(ResourceProvider):
         old, new = normalized(olds), normalized(news)
         changed = [key for key in MANAGED if old[key] != new[key]]
         changed += [key for key in CONNECTION if olds.get(key) != news.get(key)]
+        if olds.get("origin_signing") != news.get("origin_signing"):
+            changed.append("origin_signing")  # e.g. a rotated secret
         # A hostname still waiting for its certificate: each `pulumi up` asks again.
         changed += ["hostnames"] if olds.get("certificates_pending") else []
         return DiffResult(
@@ -344,9 +378,15 @@ def _outputs(props: dict[str, Any], zone: dict[str, Any]) -> dict[str, Any]:
     force_ssl = normalized(props)["force_ssl"]
     hostnames = zone.get("Hostnames") or []
     system = [h["Value"] for h in hostnames if h.get("IsSystemHostname")]
+    live = from_api(zone, force_ssl)
+    # The answer shows the signing key and region, not the secret: while they match,
+    # the state keeps the keys as written, so a rotated secret still shows in diff.
+    signing = props.get("origin_signing")
+    if live["origin_signing"] == _signing_shown(signing):
+        live["origin_signing"] = signing
     return {
         **props,
-        **from_api(zone, force_ssl),
+        **live,
         "name": zone.get("Name") or props["name"],
         "pull_zone_id": int(zone["Id"]),
         # As bunny.net lists it: the name custom hostnames' CNAMEs point at.
@@ -383,6 +423,7 @@ class PullZone(pulumi.dynamic.Resource, module="bunny", name="PullZone"):
         cache_max_age_seconds: int = -1,
         optimizer_enabled: bool = False,
         waf: dict[str, Any] | None = None,
+        origin_signing: pulumi.Input[dict[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__(
@@ -397,6 +438,9 @@ class PullZone(pulumi.dynamic.Resource, module="bunny", name="PullZone"):
                 "cache_max_age_seconds": cache_max_age_seconds,
                 "optimizer_enabled": optimizer_enabled,
                 "waf": {**DEFAULTS["waf"], **(waf or {})},
+                "origin_signing": pulumi.Output.secret(origin_signing)
+                if origin_signing is not None
+                else None,
                 "access_key": pulumi.Output.secret(access_key),
                 "api_url": api_url,
                 "pull_zone_id": None,
@@ -404,6 +448,9 @@ class PullZone(pulumi.dynamic.Resource, module="bunny", name="PullZone"):
                 "certificates_pending": None,
             },
             pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=["access_key"])
+                opts,
+                pulumi.ResourceOptions(
+                    additional_secret_outputs=["access_key", "origin_signing"]
+                ),
             ),
         )

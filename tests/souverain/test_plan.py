@@ -221,5 +221,7 @@ def test_prod_wires_the_domain_to_the_cdn_and_the_load_balancer():
     assert site.urn in records[("www", "CNAME")].dependencies
     assert site.urn in records[("", "PULLZONE")].dependencies
     assert by_name["acme-assets-bucket"].urn in assets.dependencies
+    # The bucket is private: the CDN signs its requests with the S3 keys.
+    assert assets.inputs["origin_signing"] == "[secret]"
     for resource in [zone, site, storage, *records.values()]:
         assert resource.inputs["access_key"] == "[secret]", resource.urn

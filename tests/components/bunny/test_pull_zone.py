@@ -24,6 +24,7 @@ SETTINGS = {
     "OptimizerEnabled": False,
     "ShieldDDosProtectionEnabled": True,
     "ShieldDDosProtectionType": 1,
+    "AWSSigningEnabled": False,
 }
 
 
@@ -111,6 +112,7 @@ def test_read_gives_the_zone_as_bunny_has_it(api):
         "cache_max_age_seconds": 3600,
         "optimizer_enabled": False,
         "waf": {"ddos_protection_enabled": True, "ddos_protection_type": 2},
+        "origin_signing": None,
     }
 
 
@@ -399,6 +401,7 @@ def test_normal_form_fills_defaults_and_ignores_hostname_order():
         "cache_max_age_seconds": -1,
         "optimizer_enabled": False,
         "waf": {"ddos_protection_enabled": True, "ddos_protection_type": 2},
+        "origin_signing": None,
     }
 
 
@@ -412,3 +415,22 @@ def test_a_preview_with_an_origin_not_known_yet_passes_check(api):
 
     assert checked.failures == []
     assert (diff.changes, diff.replaces) == (True, [])
+
+
+def test_a_private_bucket_origin_is_signed_with_its_s3_keys(api):
+    signing = {"access_key": "AKIAHETZNER", "secret_key": "s3-secret", "region": "fsn1"}
+    zone_id, outs = make_zone(api, hostnames=[], origin_signing=signing)
+
+    settings = api.requests[-1]
+    assert (settings.method, settings.path) == ("POST", f"/pullzone/{zone_id}")
+    assert {k: v for k, v in settings.json.items() if k.startswith("AWS")} == {
+        "AWSSigningEnabled": True,
+        "AWSSigningKey": "AKIAHETZNER",
+        "AWSSigningSecret": "s3-secret",
+        "AWSSigningRegionName": "fsn1",
+    }
+    assert outs["origin_signing"] == signing
+    read = zones.read(zone_id, outs).outs
+    assert zones.diff(zone_id, read, outs).changes is False
+    rotated = {**outs, "origin_signing": {**signing, "secret_key": "new-secret"}}
+    assert zones.diff(zone_id, read, rotated).changes is True
