@@ -31,6 +31,7 @@ from typing import Any
 
 import pulumi
 import pulumi_hcloud as hcloud
+import pulumiverse_scaleway as scaleway
 import yaml
 
 from components.bunny.dns import DnsRecord, DnsZone
@@ -262,8 +263,11 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
         assets = None
         if settings.get("enableBuckets"):
             assets = declare_bare_buckets(settings, startup, location)
+        zone = None
         if settings.get("enableBunny"):
-            declare_bare_edge(settings, startup, balancer, assets)
+            zone = declare_bare_edge(settings, startup, balancer, assets)
+        if settings.get("enableRegistry") or settings.get("enableEmail"):
+            declare_bare_scaleway(settings, startup, zone)
 
         pulumi.export("loadBalancerIpv4", balancer.ipv4)
         pulumi.export("loadBalancerIpv6", balancer.ipv6)
@@ -324,9 +328,86 @@ def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) 
     return declared["assets"]
 
 
+def declare_bare_scaleway(settings: dict[str, Any], startup: str, zone: Any) -> None:
+    """The Scaleway provider, registry and e-mail domain with its records, raw."""
+    project = settings["scalewayProjectId"]
+    region = settings.get("scalewayRegion", "fr-par")
+    provider = scaleway.Provider(
+        f"{startup}-scaleway",
+        access_key=pulumi.Output.secret("[secret]"),
+        secret_key=pulumi.Output.secret("[secret]"),
+        project_id=project,
+        region=region,
+    )
+    opts = pulumi.ResourceOptions(provider=provider)
+    if settings.get("enableRegistry"):
+        namespace = settings.get("registryNamespace", startup)
+        scaleway.registry.Namespace(
+            f"{startup}-registry-namespace",
+            name=namespace,
+            region=region,
+            project_id=project,
+            is_public=False,
+            opts=opts,
+        )
+        application = scaleway.iam.Application(
+            f"{startup}-registry-pusher",
+            name=f"{namespace}-registry",
+            description="Pushes and pulls images of this project's registry only.",
+            opts=opts,
+        )
+        scaleway.iam.Policy(
+            f"{startup}-registry-push-pull",
+            name=f"{namespace}-registry-push-pull",
+            application_id=application.id,
+            rules=[
+                scaleway.iam.PolicyRuleArgs(
+                    project_ids=[project],
+                    permission_set_names=["ContainerRegistryFullAccess"],
+                )
+            ],
+            opts=opts,
+        )
+        scaleway.iam.ApiKey(
+            f"{startup}-registry-key",
+            application_id=application.id,
+            default_project_id=project,
+            description="Registry push and pull for souverain",
+            opts=pulumi.ResourceOptions(
+                provider=provider, additional_secret_outputs=["secret_key"]
+            ),
+        )
+    if settings.get("enableEmail") and zone is not None:
+        domain = scaleway.tem.Domain(
+            f"{startup}-email-domain",
+            name=settings["domain"],
+            region=region,
+            project_id=project,
+            accept_tos=True,
+            opts=opts,
+        )
+        key = pulumi.Output.secret("[secret]")
+        api = settings.get("bunnyApiUrl", "https://api.bunny.net")
+        records = {
+            "spf": {"type": "TXT", "name": "", "value": domain.spf_value},
+            "dkim": {
+                "type": "TXT",
+                "name": domain.dkim_name,
+                "value": domain.dkim_config,
+            },
+            "dmarc": {
+                "type": "TXT",
+                "name": domain.dmarc_name,
+                "value": domain.dmarc_config,
+            },
+        }
+        for role, record in records.items():
+            DnsRecord(f"{startup}-email-{role}", zone.zone_id, record, key, api)
+
+
 def declare_bare_edge(
     settings: dict[str, Any], startup: str, balancer: Any, assets: Any
-) -> None:
+) -> Any:
     """The bunny.net zone, pull zones, storage zone and records, as raw resources."""
     location = settings.get("location", "fsn1")
     domain = settings["domain"]
@@ -383,6 +464,7 @@ def declare_bare_edge(
         DnsRecord(
             f"{startup}-{suffix}", zone.zone_id, {"name": label, **record}, key, api
         )
+    return zone
 
 
 def plan_bare(settings: dict[str, Any], stack: str) -> Plan:

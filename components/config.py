@@ -36,8 +36,6 @@ LOAD_BALANCER_TYPES = tuple(config_rules.LOAD_BALANCER_TARGETS)
 # Parts that later issues build; each switch is refused while its issue is open, so a
 # stack never silently lacks what its file asks for.
 UNBUILT_PARTS = {
-    "enable_registry": 6,
-    "enable_email": 6,
     "enable_cluster": 7,
     "enable_apps": 8,
 }
@@ -163,9 +161,21 @@ class StackConfig(_Model):
     bunny_storage_replication: list[str] = []
     """Further EU regions the edge storage zone is copied to."""
     enable_registry: bool = False
-    """Scaleway private container registry (issue #6)."""
+    """Scaleway private container registry."""
     enable_email: bool = False
-    """Scaleway transactional e-mail (issue #6)."""
+    """Scaleway transactional e-mail (its DNS records need enableBunny)."""
+    scaleway_project_id: str | None = None
+    """The Scaleway project (a UUID) that holds the registry and the e-mail domain."""
+    scaleway_region: str = "fr-par"
+    """An EU Scaleway region: fr-par, nl-ams or pl-waw."""
+    scaleway_access_key: str | None = None
+    """Access key of a Scaleway API key (secret)."""
+    scaleway_secret_key: str | None = None
+    """Secret key of that API key (secret)."""
+    registry_namespace: str | None = None
+    """The registry namespace; unset, the startup name."""
+    email_mx: bool = False
+    """Publish Scaleway's MX record for the domain too."""
     enable_cluster: bool = False
     """k3s and Rancher on the servers (issue #7)."""
     enable_apps: bool = False
@@ -280,6 +290,21 @@ class StackConfig(_Model):
             raise _problem(f"'{value}' is not a URL: write e.g. https://api.bunny.net")
         return value.rstrip("/")
 
+    @field_validator("scaleway_region")
+    @classmethod
+    def _scaleway_region_in_eu(cls, value: str) -> str:
+        return _checked(value, config_rules.scaleway_region_problem)
+
+    @field_validator("scaleway_project_id")
+    @classmethod
+    def _project_id_is_a_uuid(cls, value: str | None) -> str | None:
+        return _checked(value, config_rules.project_id_problem) if value else value
+
+    @field_validator("registry_namespace")
+    @classmethod
+    def _namespace_named_by_the_rules(cls, value: str | None) -> str | None:
+        return _checked(value, config_rules.namespace_problem) if value else value
+
     @field_validator(*UNBUILT_PARTS)
     @classmethod
     def _part_is_built(cls, enabled: bool, info: ValidationInfo) -> bool:
@@ -312,6 +337,11 @@ class StackConfig(_Model):
         )
 
     @property
+    def namespace_name(self) -> str:
+        """The registry namespace: as set, or the startup name."""
+        return self.registry_namespace or self.startup_name
+
+    @property
     def s3_endpoint(self) -> str:
         """Where the stack's buckets live."""
         return self.object_storage_endpoint or endpoint_for(self.location)
@@ -335,6 +365,8 @@ KNOWN_KEYS = set(EXPECTED_SHAPE)
 SECRET_SETTINGS = {
     "enableBuckets": ("s3AccessKey", "s3SecretKey"),
     "enableBunny": ("bunnyAccessKey",),
+    "enableRegistry": ("scalewayAccessKey", "scalewaySecretKey"),
+    "enableEmail": ("scalewayAccessKey", "scalewaySecretKey"),
 }
 MODELS = [StackConfig, NodePool]
 
@@ -405,14 +437,48 @@ def _switched_on(value: Any) -> bool:
 
 
 def missing_secret_settings(raw: dict[str, Any]) -> list[tuple[str, str]]:
-    """(switch, setting) pairs: credentials a switched-on part needs but lacks."""
-    return [
-        (switch, key)
-        for switch, keys in SECRET_SETTINGS.items()
-        if _switched_on(raw.get(switch))
-        for key in keys
-        if not raw.get(key)
+    """(switch, setting) pairs: credentials a switched-on part needs but lacks, each
+    setting named once even when two parts need it."""
+    missing = {}
+    for switch, keys in SECRET_SETTINGS.items():
+        if _switched_on(raw.get(switch)):
+            for key in keys:
+                if not raw.get(key) and key not in missing:
+                    missing[key] = switch
+    return [(switch, key) for key, switch in missing.items()]
+
+
+def _part_problems(raw: dict[str, Any]) -> list[str]:
+    """Parts switched on without what they stand on."""
+    problems = []
+    scaleway = [
+        s for s in ("enableRegistry", "enableEmail") if _switched_on(raw.get(s))
     ]
+    if scaleway and not raw.get("scalewayProjectId"):
+        problems.append(
+            f"scalewayProjectId is required when {scaleway[0]} is true: copy the "
+            "project ID from the Scaleway console (Project settings) and run `pulumi "
+            f"config set {NAMESPACE}:scalewayProjectId <id>`"
+        )
+    startup = str(raw.get("startupName") or "")
+    if (
+        _switched_on(raw.get("enableRegistry"))
+        and not raw.get("registryNamespace")
+        and 0 < len(startup) < 4
+    ):
+        problems.append(
+            f"registryNamespace is required: the startup name '{startup}' is shorter "
+            "than the 4 characters a registry namespace needs; set registryNamespace"
+        )
+    email_without_dns = _switched_on(raw.get("enableEmail")) and not _switched_on(
+        raw.get("enableBunny")
+    )
+    if email_without_dns:
+        problems.append(
+            "enableEmail needs enableBunny: the SPF, DKIM and DMARC records go in the "
+            "bunny.net zone of the domain; set enableBunny to true"
+        )
+    return problems
 
 
 def parse_stack_config(
@@ -432,6 +498,7 @@ def parse_stack_config(
         f"{NAMESPACE}:{key} <value>`"
         for switch, key in missing_secret_settings(raw)
     ]
+    problems += _part_problems(raw)
     context = {
         "location": values.get("location", "fsn1"),
         "load_balancer_type": values.get("loadBalancerType", "lb11"),

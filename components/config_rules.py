@@ -435,3 +435,36 @@ def storage_region_problem(value: str) -> str | None:
     if value.upper() in EU_STORAGE_REGIONS:
         return f"'{value}' must be written in capitals: use {value.upper()}"
     return f"storage region '{value}' is outside the EU: use {eu}"
+
+
+SCALEWAY_EU_REGIONS = ("fr-par", "nl-ams", "pl-waw")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Scaleway's registry namespace names: 4 to 54 lowercase letters, digits and dashes.
+NAMESPACE_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def scaleway_region_problem(value: str) -> str | None:
+    """Why Scaleway resources cannot go to `value`, if they cannot."""
+    if value in SCALEWAY_EU_REGIONS:
+        return None
+    return f"'{value}' is not an EU Scaleway region: use {one_of(SCALEWAY_EU_REGIONS)}"
+
+
+def project_id_problem(value: str) -> str | None:
+    """Why `value` is not a Scaleway project ID, if it is not."""
+    if UUID_RE.match(value):
+        return None
+    return (
+        f"'{value}' is not a Scaleway project ID: copy the UUID from the Scaleway "
+        "console (Project settings)"
+    )
+
+
+def namespace_problem(value: str) -> str | None:
+    """Why `value` cannot name a registry namespace, if it cannot."""
+    if 4 <= len(value) <= 54 and NAMESPACE_RE.match(value):
+        return None
+    return (
+        f"'{value}' is not a usable namespace name: use 4 to 54 lowercase letters, "
+        "digits and single dashes"
+    )

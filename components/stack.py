@@ -80,6 +80,54 @@ def _assets_signing(config: StackConfig) -> pulumi.Output | None:
     )
 
 
+def declare_scaleway(config: StackConfig, edge: BunnyEdge | None) -> None:
+    """The registry and the e-mail domain, through a provider with the stack's keys."""
+    # Imported here: pulumiverse-scaleway's package imports all its ~200 modules, half a
+    # second that stacks without Scaleway parts should not pay on every plan.
+    import pulumiverse_scaleway as scaleway
+
+    from components.scaleway.email import EmailArgs, TransactionalEmail
+    from components.scaleway.registry import Registry, RegistryArgs
+
+    startup = config.startup_name
+    provider = scaleway.Provider(
+        f"{startup}-scaleway",
+        access_key=pulumi.Output.secret(config.scaleway_access_key),
+        secret_key=pulumi.Output.secret(config.scaleway_secret_key),
+        project_id=config.scaleway_project_id,
+        region=config.scaleway_region,
+    )
+    opts = pulumi.ResourceOptions(providers={"scaleway": provider})
+    if config.enable_registry:
+        registry = Registry(
+            f"{startup}-registry",
+            RegistryArgs(
+                namespace=config.namespace_name,
+                region=config.scaleway_region,
+                project_id=config.scaleway_project_id,
+            ),
+            opts=opts,
+        )
+        pulumi.export("registryEndpoint", registry.endpoint)
+        pulumi.export("registryDockerConfigJson", registry.docker_config_json)
+    if config.enable_email and edge is not None:
+        email = TransactionalEmail(
+            f"{startup}-email",
+            EmailArgs(
+                domain=config.domain,
+                region=config.scaleway_region,
+                project_id=config.scaleway_project_id,
+                zone_id=edge.zone_id,
+                bunny_access_key=pulumi.Output.secret(config.bunny_access_key),
+                bunny_api_url=config.bunny_api_url,
+                with_mx=config.email_mx,
+            ),
+            opts=opts,
+        )
+        pulumi.export("smtpHost", email.smtp_host)
+        pulumi.export("smtpPort", email.smtp_port)
+
+
 def declare_stack(config: StackConfig) -> None:
     """Declare every resource of the stack and export what users need to reach it."""
     startup = config.startup_name
@@ -158,6 +206,7 @@ def declare_stack(config: StackConfig) -> None:
 
     assets = declare_buckets(config) if config.enable_buckets else None
 
+    edge = None
     if config.enable_bunny:
         edge = BunnyEdge(
             startup,
@@ -176,6 +225,9 @@ def declare_stack(config: StackConfig) -> None:
         )
         pulumi.export("nameservers", edge.nameservers)
         pulumi.export("cdnHostname", edge.cdn_hostname)
+
+    if config.enable_registry or config.enable_email:
+        declare_scaleway(config, edge)
 
     pulumi.export("loadBalancerIpv4", balancer.ipv4)
     pulumi.export("loadBalancerIpv6", balancer.ipv6)

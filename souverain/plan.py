@@ -126,8 +126,8 @@ class _Mocks(pulumi.runtime.Mocks):
 class _RecordingMonitor(mocks.MockMonitor):
     """A mock monitor that keeps each registration's parent, inputs and dependencies."""
 
-    def __init__(self) -> None:
-        super().__init__(_Mocks())
+    def __init__(self, answers: pulumi.runtime.Mocks | None = None) -> None:
+        super().__init__(answers or _Mocks())
         self.recorded: list[PlannedResource] = []
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
@@ -154,17 +154,24 @@ def run_plan(
     stack: str,
     config: dict[str, str],
     secret_keys: set[str],
+    answers: pulumi.runtime.Mocks | None = None,
 ) -> Plan:
     """Run `program` under the recording monitor and return what it declared.
 
-    Runs in a fresh context, so global Pulumi settings never leak between plans.
+    `answers` replaces the preview's mocks (outputs echo inputs, ids unknown) with a
+    test's own, e.g. to see what a resource does with a provider's outputs. Runs in a
+    fresh context, so global Pulumi settings never leak between plans.
     """
 
     def run() -> Plan:
         set_all_config(config, sorted(secret_keys))
-        monitor = _RecordingMonitor()
+        monitor = _RecordingMonitor(answers)
         mocks.set_mocks(
-            monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor
+            monitor.mocks,
+            project=project,
+            stack=stack,
+            preview=answers is None,
+            monitor=monitor,
         )
         _sync_await(run_pulumi_func(program))
         resources = sorted(monitor.recorded, key=lambda r: r.urn)

@@ -56,6 +56,8 @@ class BunnyEdge(pulumi.ComponentResource):
 
     nameservers: pulumi.Output[list[str]]
     """The name servers to set at the domain's registrar."""
+    zone_id: pulumi.Output[int]
+    """The DNS zone's id, for records other parts add (e-mail)."""
     cdn_hostname: pulumi.Output[str]
     """The site pull zone's own host name (<name>.b-cdn.net)."""
 
@@ -129,6 +131,11 @@ class BunnyEdge(pulumi.ComponentResource):
 
         self.nameservers = zone.nameservers
         self.cdn_hostname = site.cdn_hostname
+        self.zone_id = zone.zone_id
         self.register_outputs(
-            {"nameservers": self.nameservers, "cdn_hostname": self.cdn_hostname}
+            {
+                "nameservers": self.nameservers,
+                "cdn_hostname": self.cdn_hostname,
+                "zone_id": self.zone_id,
+            }
         )

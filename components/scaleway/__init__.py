@@ -1,0 +1,1 @@
+"""Scaleway: the private container registry and transactional e-mail."""
