@@ -292,3 +292,12 @@ def _parsed(method: str, path: str, response: requests.Response) -> Any:
             f"that is not JSON: {response.text.strip()[:200]!r}; {TROUBLE_FIX}",
             status=response.status_code,
         ) from None
+
+
+# The properties every bunny.net dynamic resource carries to reach the API.
+CONNECTION = ("access_key", "api_url")
+
+
+def client_for(props: dict[str, Any]) -> BunnyClient:
+    """A client from a dynamic resource's properties (built anew for each call)."""
+    return BunnyClient(props["access_key"], base_url=props["api_url"])

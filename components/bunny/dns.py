@@ -19,14 +19,8 @@ from pulumi.dynamic import (
 )
 
 from components.bunny import dns_records
-from components.bunny.client import BunnyClient, BunnyNotFoundError
+from components.bunny.client import CONNECTION, BunnyNotFoundError, client_for
 from components.bunny.unknowns import unknown_keys
-
-CONNECTION = ("access_key", "api_url")
-
-
-def _client(props: dict[str, Any]) -> BunnyClient:
-    return BunnyClient(props["access_key"], base_url=props["api_url"])
 
 
 def _changed(olds: dict[str, Any], news: dict[str, Any], keys) -> list[str]:
@@ -53,12 +47,12 @@ class DnsZoneProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        zone = _client(props).post("/dnszone", {"Domain": props["domain"]})
+        zone = client_for(props).post("/dnszone", {"Domain": props["domain"]})
         return CreateResult(str(zone["Id"]), self._outputs(props, zone))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            zone = _client(props).get(f"/dnszone/{id_}")
+            zone = client_for(props).get(f"/dnszone/{id_}")
         except BunnyNotFoundError:
             return ReadResult("", {})
         return ReadResult(id_, self._outputs(props, zone))
@@ -67,11 +61,13 @@ class DnsZoneProvider(ResourceProvider):
         self, id_: str, _olds: dict[str, Any], news: dict[str, Any]
     ) -> UpdateResult:
         # Only the key or API URL changed: nothing to send, the zone stays as it is.
-        return UpdateResult(self._outputs(news, _client(news).get(f"/dnszone/{id_}")))
+        return UpdateResult(
+            self._outputs(news, client_for(news).get(f"/dnszone/{id_}"))
+        )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
-            _client(props).delete(f"/dnszone/{id_}")
+            client_for(props).delete(f"/dnszone/{id_}")
         except BunnyNotFoundError:
             pass  # already gone
 
@@ -115,14 +111,14 @@ class DnsRecordProvider(ResourceProvider):
         return DiffResult(changes=bool(replaces or changed), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        answer = _client(props).put(
+        answer = client_for(props).put(
             f"/dnszone/{props['zone_id']}/records", dns_records.api_body(props)
         )
         return CreateResult(str(answer["Id"]), self._outputs(props, answer))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            zone = _client(props).get(f"/dnszone/{props['zone_id']}")
+            zone = client_for(props).get(f"/dnszone/{props['zone_id']}")
         except BunnyNotFoundError:
             return ReadResult("", {})
         for answer in zone.get("Records") or []:
@@ -133,7 +129,7 @@ class DnsRecordProvider(ResourceProvider):
     def update(
         self, id_: str, _olds: dict[str, Any], news: dict[str, Any]
     ) -> UpdateResult:
-        client = _client(news)
+        client = client_for(news)
         body = {"Id": int(id_), **dns_records.api_body(news)}
         client.post(f"/dnszone/{news['zone_id']}/records/{id_}", body)
         return UpdateResult(
@@ -142,7 +138,7 @@ class DnsRecordProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
-            _client(props).delete(f"/dnszone/{props['zone_id']}/records/{id_}")
+            client_for(props).delete(f"/dnszone/{props['zone_id']}/records/{id_}")
         except BunnyNotFoundError:
             pass  # the record or its zone is already gone
 

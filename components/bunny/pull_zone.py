@@ -25,10 +25,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.bunny.client import BunnyApiError, BunnyClient, BunnyNotFoundError
+from components.bunny.client import (
+    CONNECTION,
+    BunnyApiError,
+    BunnyClient,
+    BunnyNotFoundError,
+    client_for,
+)
 from components.bunny.unknowns import unknown_keys
 
-CONNECTION = ("access_key", "api_url")
 # The spec sets no rule beyond a non-empty name; the name becomes a DNS label of
 # b-cdn.net, so souverain holds it to one.
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
@@ -255,10 +260,6 @@ def from_api(zone: dict[str, Any], force_ssl: bool) -> dict[str, Any]:
     )
 
 
-def _client(props: dict[str, Any]) -> BunnyClient:
-    return BunnyClient(props["access_key"], base_url=props["api_url"])
-
-
 class PullZoneProvider(ResourceProvider):
     """A pull zone: its name defines it, everything else updates in place."""
 
@@ -297,7 +298,7 @@ class PullZoneProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = _client(props)
+        client = client_for(props)
         clean = normalized(props)
         zone = client.post(
             "/pullzone", {"Name": props["name"], "OriginUrl": clean["origin_url"]}
@@ -319,7 +320,7 @@ class PullZoneProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            zone = _client(props).get(f"/pullzone/{id_}")
+            zone = client_for(props).get(f"/pullzone/{id_}")
         except BunnyNotFoundError:
             return ReadResult("", {})
         return ReadResult(id_, _outputs(props, zone))
@@ -329,7 +330,7 @@ class PullZoneProvider(ResourceProvider):
     ) -> UpdateResult:
         # Hostnames are compared with the zone as it is now, not with the state, so
         # that changes made by hand are undone too.
-        client = _client(news)
+        client = client_for(news)
         clean = normalized(news)
         zone = client.get(f"/pullzone/{id_}")
         present = {normalized_hostname(h["Value"]): h for h in _custom_hostnames(zone)}
@@ -350,7 +351,7 @@ class PullZoneProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         try:
-            _client(props).delete(f"/pullzone/{id_}")
+            client_for(props).delete(f"/pullzone/{id_}")
         except BunnyNotFoundError:
             pass  # already gone
 

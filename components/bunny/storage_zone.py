@@ -21,12 +21,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.bunny.client import BunnyClient, BunnyNotFoundError
+from components.bunny.client import CONNECTION, BunnyNotFoundError, client_for
+from components.config_rules import EU_STORAGE_REGIONS
+from components.text import one_of
 
-CONNECTION = ("access_key", "api_url")
-# bunny.net's storage regions inside the EU, by the code its API uses. The spec's
-# own lists (DE, NY, LA, SG, SYD) are older than Stockholm.
-EU_REGIONS = {"DE": "Falkenstein", "SE": "Stockholm"}
 # The spec's StorageZoneTier enum.
 ZONE_TIERS = {0: "standard", 1: "edge"}
 # The spec sets no rule beyond a non-empty name; souverain holds storage zone names
@@ -35,9 +33,12 @@ NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
 
 
 def _eu_only(region: Any) -> str | None:
-    if region in EU_REGIONS:
+    # The same rule the stack's settings are checked with, so both say the same.
+    if region in EU_STORAGE_REGIONS:
         return None
-    return f"storage region '{region}' is outside the EU: use {' or '.join(EU_REGIONS)}"
+    return (
+        f"storage region '{region}' is outside the EU: use {one_of(EU_STORAGE_REGIONS)}"
+    )
 
 
 def problems(props: dict[str, Any]) -> list[tuple[str, str]]:
@@ -94,10 +95,6 @@ def normalized(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _client(props: dict[str, Any]) -> BunnyClient:
-    return BunnyClient(props["access_key"], base_url=props["api_url"])
-
-
 class StorageZoneProvider(ResourceProvider):
     """A storage zone: its name, region and tier define it; replicas can be added."""
 
@@ -135,12 +132,12 @@ class StorageZoneProvider(ResourceProvider):
             "ReplicationRegions": clean["replication_regions"],
             "ZoneTier": clean["zone_tier"],
         }
-        zone = _client(props).post("/storagezone", body)
+        zone = client_for(props).post("/storagezone", body)
         return CreateResult(str(zone["Id"]), _outputs(props, zone))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            zone = _client(props).get(f"/storagezone/{id_}")
+            zone = client_for(props).get(f"/storagezone/{id_}")
         except BunnyNotFoundError:
             return ReadResult("", {})
         if zone.get("Deleted"):
@@ -150,7 +147,7 @@ class StorageZoneProvider(ResourceProvider):
     def update(
         self, id_: str, _olds: dict[str, Any], news: dict[str, Any]
     ) -> UpdateResult:
-        client = _client(news)
+        client = client_for(news)
         # diff replaces the zone when a region goes: here regions are only added.
         body = {"ReplicationZones": normalized(news)["replication_regions"]}
         client.post(f"/storagezone/{id_}", body)
@@ -160,7 +157,7 @@ class StorageZoneProvider(ResourceProvider):
         # bunny.net would also delete the pull zones serving this zone; those are
         # resources of their own, which Pulumi deletes (or keeps) itself.
         try:
-            _client(props).delete(
+            client_for(props).delete(
                 f"/storagezone/{id_}", params={"deleteLinkedPullZones": False}
             )
         except BunnyNotFoundError:
