@@ -97,7 +97,8 @@ def secrets_instructions(provider: str, transit_key: str) -> list[str]:
             f"'{transit_key}'; run `bao secrets enable transit` and `bao write -f "
             f"transit/keys/{transit_key}` once):",
             "  export VAULT_ADDR=https://<your OpenBao> VAULT_TOKEN=<token>",
-            f"  pulumi stack init <stack> --secrets-provider 'hashivault://{transit_key}'",
+            "  pulumi stack init <stack> --secrets-provider "
+            f"'hashivault://{transit_key}'",
         ]
     return [
         "Encrypt stack secrets with a passphrase (keep it in your team's password "

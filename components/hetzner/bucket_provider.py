@@ -52,7 +52,8 @@ def _explained(err: Exception, access: S3Access, bucket: str) -> ObjectStorageEr
             f"{where} refused the S3 keys ({_code(err)}) for bucket '{bucket}': "
             "create S3 credentials in the Hetzner Console (your project > Security > "
             "S3 credentials) and set them with `pulumi config set --secret "
-            "souverain:s3AccessKey …` and `… souverain:s3SecretKey …`; refresh and "
+            "souverain:s3AccessKey …` and `… souverain:s3SecretKey …`; "
+            "refresh and "
             "destroy use the keys of the last `pulumi up`, so after rotating keys run "
             "`pulumi up` first"
         )
