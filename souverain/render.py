@@ -11,9 +11,10 @@ MAX_VALUE_CHARS = 120
 
 def short_type(type_token: str) -> str:
     """hcloud:index/server:Server -> hcloud:Server, pulumi-python:dynamic/s3:Bucket
-    -> s3:Bucket; component tokens stay whole."""
+    -> s3:Bucket; component and provider tokens (pulumi:providers:scaleway) stay
+    whole."""
     package, _, rest = type_token.partition(":")
-    if package == "souverain":
+    if package in ("souverain", "pulumi"):
         return type_token
     if package == "pulumi-python":
         package = rest.split(":", 1)[0].removeprefix("dynamic/")

@@ -41,7 +41,11 @@ def test_plan_prod_lists_the_resources_and_the_counts():
         result.stdout
     )
     assert result.stdout.endswith(
-        "41 resources to create (bunny 14, hcloud 17, s3 2, souverain 8)\n"
+        "52 resources to create "
+        "(bunny 17, hcloud 17, pulumi 1, s3 2, scaleway 5, souverain 10)\n"
+    )
+    assert "pulumi:providers:scaleway acme-scaleway  accessKey=[secret]" in (
+        result.stdout
     )
     assert "s3:Bucket acme-backups-bucket  access_key=[secret] bucket=acme-backups" in (
         result.stdout
@@ -62,8 +66,15 @@ def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     document = json.loads(first.read_text())
     assert document["summary"] == {
-        "by_provider": {"bunny": 14, "hcloud": 17, "s3": 2, "souverain": 8},
-        "total": 41,
+        "by_provider": {
+            "bunny": 17,
+            "hcloud": 17,
+            "pulumi": 1,
+            "s3": 2,
+            "scaleway": 5,
+            "souverain": 10,
+        },
+        "total": 52,
     }
 
 

@@ -29,7 +29,14 @@ def make_project(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
 def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place():
     plan = plan_stack("prod", REPO)
 
-    assert plan.counts() == {"bunny": 14, "hcloud": 17, "s3": 2, "souverain": 8}
+    assert plan.counts() == {
+        "bunny": 17,
+        "hcloud": 17,
+        "pulumi": 1,
+        "s3": 2,
+        "scaleway": 5,
+        "souverain": 10,
+    }
     servers = plan.of_type(SERVER)
     assert [s.name for s in servers] == [
         "acme-control-plane-1",
@@ -175,7 +182,11 @@ def test_encrypted_s3_keys_reach_the_buckets_as_secrets(tmp_path):
     )
     plan = plan_stack("keys", make_project(tmp_path, "keys", stack))
 
-    assert [w.split(" ", 1)[0] for w in plan.warnings] == ["bunnyAccessKey"]
+    assert [w.split(" ", 1)[0] for w in plan.warnings] == [
+        "bunnyAccessKey",
+        "scalewayAccessKey",
+        "scalewaySecretKey",
+    ]
     assert {b.inputs["secret_key"] for b in plan.of_type(BUCKET)} == {"[secret]"}
     assert "c2VjcmV0" not in json.dumps(plan.as_json())
 
@@ -227,3 +238,43 @@ def test_prod_wires_the_domain_to_the_cdn_and_the_load_balancer():
     assert assets.inputs["origin_signing"] == "[secret]"
     for resource in [zone, site, storage, *records.values()]:
         assert resource.inputs["access_key"] == "[secret]", resource.urn
+
+
+def test_prod_plans_the_registry_its_push_pull_key_and_e_mail_with_its_records():
+    plan = plan_stack("prod", REPO)
+    project = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+    (namespace,) = plan.of_type("scaleway:registry/namespace:Namespace")
+    assert namespace.inputs == {
+        "isPublic": False,
+        "name": "acme",
+        "projectId": project,
+        "region": "fr-par",
+    }
+    (application,) = plan.of_type("scaleway:iam/application:Application")
+    (policy,) = plan.of_type("scaleway:iam/policy:Policy")
+    assert policy.inputs["rules"] == [
+        {"permissionSetNames": ["ContainerRegistryFullAccess"], "projectIds": [project]}
+    ]
+    (key,) = plan.of_type("scaleway:iam/apiKey:ApiKey")
+    assert application.urn in key.dependencies
+    (domain,) = plan.of_type("scaleway:tem/domain:Domain")
+    assert (domain.inputs["name"], domain.inputs["region"]) == (
+        "acme.example",
+        "fr-par",
+    )
+    email = plan.of_type("souverain:scaleway:TransactionalEmail")[0]
+    records = [
+        r
+        for r in plan.of_type("pulumi-python:dynamic/bunny:DnsRecord")
+        if r.parent == email.urn
+    ]
+    assert sorted(r.name for r in records) == [
+        "acme-email-dkim",
+        "acme-email-dmarc",
+        "acme-email-spf",
+    ]
+    for record in records:
+        assert domain.urn in record.dependencies, record.urn
+    (provider,) = plan.of_type("pulumi:providers:scaleway")
+    assert provider.inputs["secretKey"] == "[secret]"
