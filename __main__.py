@@ -3,14 +3,13 @@
 import pulumi
 
 from components.config import load_stack_config
-from components.errors import ConfigError
+from components.errors import SouverainError
 from components.stack import declare_stack
 
 try:
     stack_config = load_stack_config()
-except ConfigError as err:
+    declare_stack(stack_config)
+except SouverainError as err:
     # RunError ends the program with this message and no Python traceback; the cause
-    # stays attached so `souverain plan` can report the ConfigError itself.
+    # stays attached so `souverain plan` can report the error itself.
     raise pulumi.RunError(str(err)) from err
-
-declare_stack(stack_config)

@@ -33,6 +33,8 @@ from typing import Any
 
 import pulumi
 import pulumi_hcloud as hcloud
+import pulumi_random as random
+import pulumi_tls as tls
 import pulumiverse_scaleway as scaleway
 import yaml
 
@@ -70,6 +72,8 @@ def write_generated_project(root: Path, workers: list[int]) -> list[str]:
     also get `ingress: false`: the config check caps the servers one load balancer
     serves (25 for lb11, 150 for lb31), and sending web traffic to the control plane
     keeps every size valid with one shape, which the per-resource comparison needs.
+    The network is a /12, since a pool's fixed private addresses in a /16 end at 510
+    servers.
     """
     shutil.copy(REPO / "Pulumi.yaml", root / "Pulumi.yaml")
     shutil.copy(REPO / "__main__.py", root / "__main__.py")
@@ -80,6 +84,7 @@ def write_generated_project(root: Path, workers: list[int]) -> list[str]:
     for count in workers:
         workers = prod["config"][f"{NAMESPACE}nodePools"]["workers"]
         workers.update(count=count, ingress=False)
+        prod["config"][f"{NAMESPACE}networkCidr"] = "10.0.0.0/12"
         name = f"workers-{count}"
         (root / "stacks" / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(prod))
         names.append(name)
@@ -115,8 +120,31 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
             name for name, pool in pools if pool["role"] == "control-plane"
         ]
 
+    cluster = settings.get("enableCluster", False)
+    addresses = {
+        name: address
+        for pool_name, pool in pools
+        for name, address in bare_private_ips(
+            network_cidr, pool_name, f"{startup}-{pool_name}", pool["count"]
+        ).items()
+    }
+    control_plane = [
+        f"{startup}-{pool_name}-{number}"
+        for pool_name, pool in pools
+        if pool["role"] == "control-plane"
+        for number in range(1, pool["count"] + 1)
+    ]
+
     def program() -> None:
         labels = {"souverain.eu/startup": startup}
+        buckets = None
+        if settings.get("enableBuckets"):
+            buckets = declare_bare_buckets(settings, startup, location)
+        if cluster:
+            backups = buckets["backups"].bucket if buckets is not None else None
+            user_data, primary_ids, admin_inputs = declare_bare_cluster(
+                startup, location, control_plane, sorted(addresses), backups
+            )
         network = hcloud.Network(
             f"{startup}-network",
             name=f"{startup}-network",
@@ -207,19 +235,25 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
                     firewall_ids=[firewall_ids[pool["role"]]],
                     placement_group_id=group_ids[(number - 1) // 10],
                     networks=[
-                        hcloud.ServerNetworkArgs(network_id=network_id, alias_ips=[])
+                        hcloud.ServerNetworkArgs(
+                            network_id=network_id,
+                            ip=addresses[name] if cluster else None,
+                            alias_ips=[],
+                        )
                     ],
                     public_nets=[
                         hcloud.ServerPublicNetArgs(
                             ipv4_enabled=pool.get("publicIpv4", True),
+                            ipv4=primary_ids.get(name) if cluster else None,
                             ipv6_enabled=True,
                         )
                     ],
+                    user_data=user_data[name] if cluster else None,
                     # Options are not in the plan, so the check cannot compare them;
                     # they are set as the NodePool sets them, for the same requests.
                     opts=pulumi.ResourceOptions(
                         depends_on=[subnet],
-                        ignore_changes=["sshKeys"],
+                        ignore_changes=["sshKeys", "userData"],
                         delete_before_replace=True,
                     ),
                 )
@@ -262,9 +296,9 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
                 ),
             )
 
-        assets = None
-        if settings.get("enableBuckets"):
-            assets = declare_bare_buckets(settings, startup, location)
+        if cluster:
+            declare_bare_admin(startup, *admin_inputs)
+        assets = buckets["assets"] if buckets is not None else None
         zone = None
         if settings.get("enableBunny"):
             zone = declare_bare_edge(settings, startup, balancer, assets)
@@ -327,7 +361,119 @@ def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) 
         )
         for role, settings_of_bucket in buckets.items()
     }
-    return declared["assets"]
+    return declared
+
+
+def bare_private_ips(
+    network_cidr: str, pool_name: str, base: str, count: int
+) -> dict[str, str]:
+    """Each server's fixed private address, worked out as components/hetzner/layout
+    does: 64 blocks in the network's first half, a pool's by its name's hash."""
+    subnet = next(ipaddress.ip_network(network_cidr).subnets())
+    size = subnet.num_addresses // 64
+    digest = hashlib.sha256(pool_name.encode()).digest()
+    block = 1 + int.from_bytes(digest[:8], "big") % 63
+    first = int(subnet.network_address) + block * size
+    return {
+        f"{base}-{n}": str(ipaddress.ip_address(first + n)) for n in range(1, count + 1)
+    }
+
+
+def declare_bare_cluster(
+    startup: str,
+    location: str,
+    control_plane: list[str],
+    servers: list[str],
+    backups: Any,
+) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, Any, Any]]:
+    """The cluster's CAs, tokens and API addresses as raw resources, and per server a
+    secret user data that needs what souverain's needs (its text stays unknown in a
+    plan, so the bare program renders none)."""
+    uses = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"]
+    needed = [backups]
+    for role in (
+        "server-ca",
+        "client-ca",
+        "request-header-ca",
+        "etcd-peer-ca",
+        "etcd-server-ca",
+    ):
+        key = tls.PrivateKey(
+            f"{startup}-{role}-key", algorithm="ECDSA", ecdsa_curve="P256"
+        )
+        cert = tls.SelfSignedCert(
+            f"{startup}-{role}",
+            private_key_pem=key.private_key_pem,
+            is_ca_certificate=True,
+            validity_period_hours=87600,
+            allowed_uses=uses,
+            subject=tls.SelfSignedCertSubjectArgs(
+                common_name=f"{startup}-k3s-{role}", organization="souverain"
+            ),
+        )
+        needed += [cert.cert_pem, key.private_key_pem]
+        if role == "client-ca":
+            client_ca = (cert.cert_pem, key.private_key_pem)
+    account = tls.PrivateKey(
+        f"{startup}-service-account-key", algorithm="RSA", rsa_bits=2048
+    )
+    needed.append(account.private_key_pem)
+    for kind in ("server", "agent"):
+        token = random.RandomPassword(
+            f"{startup}-{kind}-token", length=48, special=False
+        )
+        needed.append(token.result)
+
+    addresses = {
+        name: hcloud.PrimaryIp(
+            f"{name}-ipv4",
+            name=f"{name}-ipv4",
+            type="ipv4",
+            location=location,
+            assignee_type="server",
+            auto_delete=False,
+            labels={"souverain.eu/startup": startup},
+        )
+        for name in control_plane
+    }
+    shared = pulumi.Output.all(*needed)
+    user_data = {
+        name: pulumi.Output.secret(
+            pulumi.Output.all(
+                shared, addresses[name].ip_address if name in addresses else None
+            ).apply(lambda _: "")
+        )
+        for name in servers
+    }
+    ids = {name: ip.id.apply(int) for name, ip in addresses.items()}
+    api_address = addresses[control_plane[0]].ip_address
+    return user_data, ids, (api_address, *client_ca)
+
+
+def declare_bare_admin(
+    startup: str, api_address: Any, ca_pem: Any, ca_key: Any
+) -> None:
+    """The admin certificate and the two cluster exports."""
+    key = tls.PrivateKey(f"{startup}-admin-key", algorithm="ECDSA", ecdsa_curve="P256")
+    request = tls.CertRequest(
+        f"{startup}-admin-request",
+        private_key_pem=key.private_key_pem,
+        subject=tls.CertRequestSubjectArgs(
+            common_name="system:admin", organization="system:masters"
+        ),
+    )
+    cert = tls.LocallySignedCert(
+        f"{startup}-admin-cert",
+        cert_request_pem=request.cert_request_pem,
+        ca_cert_pem=ca_pem,
+        ca_private_key_pem=pulumi.Output.secret(ca_key),
+        validity_period_hours=8760,
+        early_renewal_hours=720,
+        allowed_uses=["client_auth", "digital_signature", "key_encipherment"],
+    )
+    url = api_address.apply(lambda ip: f"https://{ip}:6443")
+    pulumi.export("kubeconfig", pulumi.Output.secret(cert.cert_pem))
+    pulumi.export("kubeApiUrl", url)
 
 
 def declare_bare_scaleway(settings: dict[str, Any], startup: str, zone: Any) -> None:

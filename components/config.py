@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components import config_messages, config_rules
+from components import config_cluster, config_messages, config_rules
 from components.errors import ConfigError
 from components.hetzner.catalog import load_catalog
 from components.hetzner.object_storage import endpoint_for
@@ -36,7 +36,6 @@ LOAD_BALANCER_TYPES = tuple(config_rules.LOAD_BALANCER_TARGETS)
 # Parts that later issues build; each switch is refused while its issue is open, so a
 # stack never silently lacks what its file asks for.
 UNBUILT_PARTS = {
-    "enable_cluster": 7,
     "enable_apps": 8,
 }
 
@@ -177,7 +176,26 @@ class StackConfig(_Model):
     email_mx: bool = False
     """Publish Scaleway's MX record for the domain too."""
     enable_cluster: bool = False
-    """k3s and Rancher on the servers (issue #7)."""
+    """k3s and Rancher on the servers."""
+    # Named by hand: the alias generator would write k3SVersion.
+    k3s_version: Annotated[str, Field(alias="k3sVersion")] = config_cluster.K3S_VERSION
+    """The k3s release new nodes install, e.g. v1.35.5+k3s1."""
+    etcd_snapshot_schedule: str = config_cluster.SNAPSHOT_SCHEDULE
+    """When each control-plane server snapshots etcd (cron), or off."""
+    etcd_snapshot_retention: Annotated[int, Field(ge=1, le=1000)] = (
+        config_cluster.SNAPSHOT_RETENTION
+    )
+    """How many etcd snapshots to keep."""
+    hcloud_cluster_token: str | None = None
+    """A Hetzner API token for the cloud controller and the CSI driver (secret)."""
+    letsencrypt_email: str | None = None
+    """Where Let's Encrypt writes about Rancher's certificate; unset, admin@domain."""
+    rancher_replicas: Annotated[int, Field(ge=1, le=10)] = 1
+    """How many Rancher server pods run (3 for a cluster that must stay up)."""
+    rancher_bootstrap: bool = False
+    """Set Rancher's admin password and URL through its API once it answers."""
+    app_namespaces: list[str] = []
+    """Namespaces for the startup's own images; unset, one named after the startup."""
     enable_apps: bool = False
     """The self-hosted tools on the cluster (issue #8)."""
 
@@ -218,8 +236,15 @@ class StackConfig(_Model):
         except ValidationError as err:
             line_errors = [_rebuildable(e) for e in err.errors(include_url=False)]
             validated = None
-        balancer = (info.context or {}).get("load_balancer_type")
-        for where, message in config_rules.cluster_problems(pools, balancer):
+        context = info.context or {}
+        problems = config_rules.cluster_problems(
+            pools, context.get("load_balancer_type")
+        )
+        if context.get("enable_cluster"):
+            problems += config_cluster.cluster_pool_problems(
+                pools, context.get("network_cidr")
+            )
+        for where, message in problems:
             line_errors.append({"type": _problem(message), "loc": where, "input": None})
         if line_errors:
             raise ValidationError.from_exception_data("nodePools", line_errors)
@@ -255,6 +280,32 @@ class StackConfig(_Model):
                 f"{one_of(LOAD_BALANCER_TYPES)}"
             )
         return value
+
+    @field_validator("k3s_version")
+    @classmethod
+    def _k3s_release(cls, value: str) -> str:
+        return _checked(value, config_cluster.k3s_version_problem)
+
+    @field_validator("etcd_snapshot_schedule", mode="before")
+    @classmethod
+    def _bare_off(cls, value: Any) -> Any:
+        return config_cluster.snapshot_schedule(value)
+
+    @field_validator("etcd_snapshot_schedule")
+    @classmethod
+    def _snapshot_schedule(cls, value: str) -> str:
+        return _checked(value, config_cluster.snapshot_schedule_problem)
+
+    @field_validator("app_namespaces")
+    @classmethod
+    def _namespaces_valid(cls, names: list[str]) -> list[str]:
+        _raise_all(config_cluster.app_namespace_problems(names), "appNamespaces")
+        return names
+
+    @field_validator("letsencrypt_email")
+    @classmethod
+    def _email_valid(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(value, config_cluster.email_problem)
 
     @field_validator("object_storage_endpoint")
     @classmethod
@@ -337,6 +388,23 @@ class StackConfig(_Model):
         )
 
     @property
+    def snapshot_cron(self) -> str | None:
+        """When etcd is snapshotted, or None when snapshots are off."""
+        if self.etcd_snapshot_schedule == config_cluster.SNAPSHOTS_OFF:
+            return None
+        return self.etcd_snapshot_schedule
+
+    @property
+    def rancher_contact(self) -> str:
+        """The e-mail address Let's Encrypt is given for Rancher's certificate."""
+        return self.letsencrypt_email or f"admin@{self.domain}"
+
+    @property
+    def workload_namespaces(self) -> list[str]:
+        """The namespaces the startup's images run in, with the registry's secret."""
+        return self.app_namespaces or [self.startup_name]
+
+    @property
     def namespace_name(self) -> str:
         """The registry namespace: as set, or the startup name."""
         return self.registry_namespace or self.startup_name
@@ -354,10 +422,10 @@ class StackConfig(_Model):
 
 # Settings whose value is a list or a map: Pulumi hands them to the program as JSON.
 EXPECTED_SHAPE = {
-    to_camel(name): {list: "list", dict: "map"}.get(
+    field.alias: {list: "list", dict: "map"}.get(
         getattr(field.annotation, "__origin__", None), "value"
     )
-    for name, field in StackConfig.model_fields.items()
+    for field in StackConfig.model_fields.values()
 }
 KNOWN_KEYS = set(EXPECTED_SHAPE)
 # The settings that are credentials: they must be stored encrypted, and each part
@@ -367,6 +435,7 @@ SECRET_SETTINGS = {
     "enableBunny": ("bunnyAccessKey",),
     "enableRegistry": ("scalewayAccessKey", "scalewaySecretKey"),
     "enableEmail": ("scalewayAccessKey", "scalewaySecretKey"),
+    "enableCluster": ("hcloudClusterToken",),
 }
 MODELS = [StackConfig, NodePool]
 
@@ -429,7 +498,7 @@ def _prepared(
     return values, problems, skipped
 
 
-REQUIRED = {to_camel(n) for n, f in StackConfig.model_fields.items() if f.is_required()}
+REQUIRED = {f.alias for f in StackConfig.model_fields.values() if f.is_required()}
 
 
 def _switched_on(value: Any) -> bool:
@@ -470,6 +539,12 @@ def _part_problems(raw: dict[str, Any]) -> list[str]:
             f"registryNamespace is required: the startup name '{startup}' is shorter "
             "than the 4 characters a registry namespace needs; set registryNamespace"
         )
+    if _switched_on(raw.get("enableCluster")):
+        problem = config_cluster.snapshots_problem(
+            _switched_on(raw.get("enableBuckets")),
+            raw.get("etcdSnapshotSchedule", config_cluster.SNAPSHOT_SCHEDULE),
+        )
+        problems += [problem] if problem else []
     email_without_dns = _switched_on(raw.get("enableEmail")) and not _switched_on(
         raw.get("enableBunny")
     )
@@ -502,6 +577,8 @@ def parse_stack_config(
     context = {
         "location": values.get("location", "fsn1"),
         "load_balancer_type": values.get("loadBalancerType", "lb11"),
+        "network_cidr": values.get("networkCidr", "10.0.0.0/16"),
+        "enable_cluster": _switched_on(values.get("enableCluster")),
         "today": today or dt.date.today(),
     }
     try:

@@ -54,7 +54,9 @@ def setting_path(loc: tuple) -> str:
 def closest_setting(loc: tuple, models: list[type[BaseModel]]) -> str | None:
     """The known setting an unknown key at `loc` was most likely meant to be."""
     model = models[0] if len(loc) == 1 else models[1]
-    known = sorted(to_camel(name) for name in model.model_fields)
+    known = sorted(
+        field.alias or to_camel(name) for name, field in model.model_fields.items()
+    )
     close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     return close[0] if close else None
 

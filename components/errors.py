@@ -25,3 +25,7 @@ class ObjectStorageError(SouverainError):
 
 class CredentialsRejectedError(ObjectStorageError):
     """Object Storage refused the S3 keys; callers add where the keys come from."""
+
+
+class CloudInitError(SouverainError):
+    """A server's cloud-init user data cannot be rendered as asked; says what to fix."""

@@ -13,6 +13,9 @@ from components.hetzner.firewall import NodeFirewalls, NodeFirewallsArgs
 from components.hetzner.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.hetzner.network import PrivateNetwork, PrivateNetworkArgs
 from components.hetzner.node_pool import NodePool, NodePoolArgs
+from components.kubernetes import nodes
+from components.kubernetes.node_inputs import check_renders, declare_node_inputs
+from components.stack_cluster import cluster_settings, declare_addons, declare_cluster
 
 
 def ssh_key_fingerprint(public_key: str) -> str:
@@ -21,7 +24,7 @@ def ssh_key_fingerprint(public_key: str) -> str:
     return hashlib.sha256(material).hexdigest()[:12]
 
 
-def declare_buckets(config: StackConfig) -> Bucket:
+def declare_buckets(config: StackConfig) -> tuple[Bucket, Bucket]:
     """The assets bucket (the CDN's origin) and the versioned backups bucket."""
     startup = config.startup_name
     common = {
@@ -64,7 +67,7 @@ def declare_buckets(config: StackConfig) -> Bucket:
     pulumi.export("objectStorageEndpoint", config.s3_endpoint)
     pulumi.export("assetsBucket", assets.bucket_name)
     pulumi.export("backupsBucket", backups.bucket_name)
-    return assets
+    return assets, backups
 
 
 def _assets_signing(config: StackConfig) -> pulumi.Output | None:
@@ -80,8 +83,13 @@ def _assets_signing(config: StackConfig) -> pulumi.Output | None:
     )
 
 
-def declare_scaleway(config: StackConfig, edge: BunnyEdge | None) -> None:
-    """The registry and the e-mail domain, through a provider with the stack's keys."""
+def declare_scaleway(
+    config: StackConfig, edge: BunnyEdge | None
+) -> pulumi.Output[str] | None:
+    """The registry and the e-mail domain, through a provider with the stack's keys.
+
+    Returns the registry's Docker config (secret) for the cluster's pull secret.
+    """
     # Imported here: pulumiverse-scaleway's package imports all its ~200 modules, half a
     # second that stacks without Scaleway parts should not pay on every plan.
     import pulumiverse_scaleway as scaleway
@@ -98,6 +106,7 @@ def declare_scaleway(config: StackConfig, edge: BunnyEdge | None) -> None:
         region=config.scaleway_region,
     )
     opts = pulumi.ResourceOptions(providers={"scaleway": provider})
+    registry_config = None
     if config.enable_registry:
         registry = Registry(
             f"{startup}-registry",
@@ -110,6 +119,7 @@ def declare_scaleway(config: StackConfig, edge: BunnyEdge | None) -> None:
         )
         pulumi.export("registryEndpoint", registry.endpoint)
         pulumi.export("registryDockerConfigJson", registry.docker_config_json)
+        registry_config = registry.docker_config_json
     if config.enable_email and edge is not None:
         email = TransactionalEmail(
             f"{startup}-email",
@@ -126,12 +136,16 @@ def declare_scaleway(config: StackConfig, edge: BunnyEdge | None) -> None:
         )
         pulumi.export("smtpHost", email.smtp_host)
         pulumi.export("smtpPort", email.smtp_port)
+    return registry_config
 
 
 def declare_stack(config: StackConfig) -> None:
     """Declare every resource of the stack and export what users need to reach it."""
     startup = config.startup_name
     common_labels = {layout.LABEL_STARTUP: startup}
+    if config.enable_cluster:
+        # Before the first resource, so a bad document creates nothing.
+        check_renders(config, nodes.cluster_nodes(config))
 
     network = PrivateNetwork(
         startup,
@@ -167,6 +181,12 @@ def declare_stack(config: StackConfig) -> None:
         ),
     )
 
+    buckets = declare_buckets(config) if config.enable_buckets else None
+    cluster_inputs = None
+    if config.enable_cluster:
+        backups = buckets[1].bucket_name if buckets is not None else None
+        cluster_inputs = declare_node_inputs(config, backups)
+
     ingress_pools = config.ingress_pools()
     pools = {}
     for pool_name, pool in sorted(config.node_pools.items()):
@@ -189,8 +209,12 @@ def declare_stack(config: StackConfig) -> None:
                 network_id=network.network_id,
                 subnet=network.subnet,
                 public_ipv4=pool.public_ipv4,
+                **cluster_settings(config, pool_name, cluster_inputs),
             ),
         )
+    cluster = None
+    if cluster_inputs is not None:
+        cluster = declare_cluster(config, cluster_inputs, pools)
 
     balancer = LoadBalancer(
         startup,
@@ -204,7 +228,7 @@ def declare_stack(config: StackConfig) -> None:
         ),
     )
 
-    assets = declare_buckets(config) if config.enable_buckets else None
+    assets = buckets[0] if buckets is not None else None
 
     edge = None
     if config.enable_bunny:
@@ -226,8 +250,12 @@ def declare_stack(config: StackConfig) -> None:
         pulumi.export("nameservers", edge.nameservers)
         pulumi.export("cdnHostname", edge.cdn_hostname)
 
+    registry_config = None
     if config.enable_registry or config.enable_email:
-        declare_scaleway(config, edge)
+        registry_config = declare_scaleway(config, edge)
+
+    if cluster is not None:
+        declare_addons(config, cluster, network, registry_config)
 
     pulumi.export("loadBalancerIpv4", balancer.ipv4)
     pulumi.export("loadBalancerIpv6", balancer.ipv6)

@@ -1,5 +1,6 @@
 """Plain-text rendering of a plan: a resource tree with key inputs, then counts."""
 
+import graphlib
 from typing import Any
 
 from souverain.plan import Plan, PlannedResource
@@ -54,6 +55,46 @@ def _describe(resource: PlannedResource) -> list[str]:
     return [heading, *extra_lines]
 
 
+def _in_creation_order(
+    siblings: list[PlannedResource], everything: list[PlannedResource]
+) -> list[PlannedResource]:
+    """Siblings ordered so each comes after those it waits for, then by URN.
+
+    A sibling waits for another when anything in its subtree depends on anything in
+    the other's, so a component with the cluster's add-ons lists after the cluster.
+    """
+    parent_of = {resource.urn: resource.parent for resource in everything}
+    sibling_urns = {resource.urn for resource in siblings}
+
+    def sibling_holding(urn: str | None) -> str | None:
+        while urn is not None and urn not in sibling_urns:
+            urn = parent_of.get(urn)
+        return urn
+
+    waits_for: dict[str, set[str]] = {urn: set() for urn in sibling_urns}
+    for resource in everything:
+        holder = sibling_holding(resource.urn)
+        if holder is None:
+            continue
+        for dependency in resource.dependencies:
+            other = sibling_holding(dependency)
+            if other is not None and other != holder:
+                waits_for[holder].add(other)
+
+    sorter = graphlib.TopologicalSorter(waits_for)
+    by_urn = {resource.urn: resource for resource in siblings}
+    ordered: list[PlannedResource] = []
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        return siblings  # components that wait on each other: keep URN order
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        ordered += [by_urn[urn] for urn in ready]
+        sorter.done(*ready)
+    return ordered
+
+
 def render_plan(plan: Plan) -> str:
     """The whole plan as text, the same bytes for the same plan."""
     children: dict[str | None, list[PlannedResource]] = {}
@@ -69,7 +110,7 @@ def render_plan(plan: Plan) -> str:
     ]
 
     def walk(parent: str | None, indent: str) -> None:
-        siblings = children.get(parent, [])
+        siblings = _in_creation_order(children.get(parent, []), plan.resources)
         for position, resource in enumerate(siblings):
             last = position == len(siblings) - 1
             branch, follow = ("└─ ", "   ") if last else ("├─ ", "│  ")

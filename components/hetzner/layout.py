@@ -4,12 +4,17 @@ Nothing here declares a resource: the components call these functions and tests 
 them directly, so each derivation can be checked without Pulumi.
 """
 
+import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
 
 # Hetzner allows at most 10 servers in one spread placement group.
 SERVERS_PER_SPREAD_GROUP = 10
+# The nodes' subnet is cut into this many equal blocks of private addresses. Block 0
+# is left to the addresses Hetzner picks itself (the gateway, the load balancer's);
+# each pool takes the block its name hashes to.
+ADDRESS_BLOCKS = 64
 KUBE_API_PORT = 6443
 WEB_PORTS = (80, 443)
 LABEL_STARTUP = "souverain.eu/startup"
@@ -36,6 +41,55 @@ def node_subnet(network_cidr: str) -> str:
     """
     network = ipaddress.ip_network(network_cidr)
     return str(next(network.subnets(prefixlen_diff=1)))
+
+
+def address_block(pool_name: str) -> int:
+    """The block (1 to 63) of the nodes' subnet a pool's servers get addresses from.
+
+    Derived from the pool's name alone, so adding, removing or reordering other pools
+    never moves a server. Two names may hash to the same block: the configuration
+    check refuses that before anything is declared.
+    """
+    digest = hashlib.sha256(pool_name.encode()).digest()
+    return 1 + int.from_bytes(digest[:8], "big") % (ADDRESS_BLOCKS - 1)
+
+
+def address_block_range(network_cidr: str, block: int) -> str:
+    """The range of one address block, e.g. 10.0.70.0/23 for block 35 of 10.0.0.0/16."""
+    subnet = ipaddress.ip_network(node_subnet(network_cidr))
+    prefix = subnet.prefixlen + int(math.log2(ADDRESS_BLOCKS))
+    size = 2 ** (subnet.max_prefixlen - prefix)
+    first = int(subnet.network_address) + block * size
+    return str(ipaddress.ip_network((first, prefix)))
+
+
+def pool_capacity(network_cidr: str) -> int:
+    """How many servers one pool can number in its block (its first and last address
+    stay unused)."""
+    return ipaddress.ip_network(address_block_range(network_cidr, 0)).num_addresses - 2
+
+
+def private_ips(
+    network_cidr: str, pool_name: str, server_names: list[str]
+) -> dict[str, str]:
+    """Server name -> fixed private address: server n of a pool gets host n of the
+    pool's block, so a pool that grows keeps every existing address.
+
+    Raises ValueError when the pool has more servers than its block holds; the
+    configuration check says so first.
+    """
+    block = ipaddress.ip_network(
+        address_block_range(network_cidr, address_block(pool_name))
+    )
+    if len(server_names) > pool_capacity(network_cidr):
+        raise ValueError(
+            f"pool {pool_name} has {len(server_names)} servers, more than the "
+            f"{pool_capacity(network_cidr)} addresses of its block {block}"
+        )
+    return {
+        name: str(block.network_address + number)
+        for number, name in enumerate(server_names, start=1)
+    }
 
 
 def server_names(pool_base: str, count: int) -> list[str]:

@@ -1,7 +1,7 @@
 """A pool of identical Hetzner servers, spread over hosts and joined to the network."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_hcloud as hcloud
@@ -33,8 +33,12 @@ class NodePoolArgs:
     """The subnet the servers' private addresses come from; created first."""
     public_ipv4: bool = True
     """Give each server a public IPv4 address (IPv6 is always on)."""
-    user_data: pulumi.Input[str] | None = None
-    """cloud-init user data for every server (the cluster issue renders it)."""
+    user_data: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """cloud-init user data by server name (keep it secret); others get none."""
+    private_ips: Mapping[str, str] = field(default_factory=dict)
+    """Fixed private address by server name; others get one picked by Hetzner."""
+    primary_ipv4_ids: Mapping[str, pulumi.Input[int]] = field(default_factory=dict)
+    """Id of the primary IPv4 to hold, by server name; others get a fresh address."""
 
 
 class NodePool(pulumi.ComponentResource):
@@ -46,6 +50,8 @@ class NodePool(pulumi.ComponentResource):
     """Names of the servers, known before deployment."""
     ipv4_addresses: pulumi.Output[list[str]]
     """Public IPv4 addresses (empty strings when the pool has none)."""
+    servers: list[hcloud.Server]
+    """The servers, in server-number order, for others to depend on."""
 
     def __init__(
         self,
@@ -87,22 +93,30 @@ class NodePool(pulumi.ComponentResource):
                     # docs, "networks").
                     networks=[
                         hcloud.ServerNetworkArgs(
-                            network_id=args.network_id, alias_ips=[]
+                            network_id=args.network_id,
+                            ip=args.private_ips.get(server_name),
+                            alias_ips=[],
                         )
                     ],
                     public_nets=[
                         hcloud.ServerPublicNetArgs(
-                            ipv4_enabled=args.public_ipv4, ipv6_enabled=True
+                            ipv4_enabled=args.public_ipv4,
+                            ipv4=args.primary_ipv4_ids.get(server_name),
+                            ipv6_enabled=True,
                         )
                     ],
-                    user_data=args.user_data,
+                    user_data=args.user_data.get(server_name),
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         depends_on=[args.subnet],
                         # Hetzner installs SSH keys only when a server is created, and
                         # the provider replaces a server whose keys change: adding a
-                        # teammate's key must not rebuild every node.
-                        ignore_changes=["sshKeys"],
+                        # teammate's key must not rebuild every node. cloud-init reads
+                        # user data at first boot only, and the provider would replace
+                        # every server of a cluster at once for a new k3s version:
+                        # running nodes are upgraded in place, new ones get the new
+                        # user data.
+                        ignore_changes=["sshKeys", "userData"],
                         # Server names are unique per project, so a replacement can
                         # only be created once the old server is gone.
                         delete_before_replace=True,
@@ -110,6 +124,7 @@ class NodePool(pulumi.ComponentResource):
                 )
             )
 
+        self.servers = servers
         self.server_ids = pulumi.Output.all(*[s.id for s in servers])
         self.ipv4_addresses = pulumi.Output.all(*[s.ipv4_address for s in servers])
         self.register_outputs(
@@ -117,5 +132,6 @@ class NodePool(pulumi.ComponentResource):
                 "server_ids": self.server_ids,
                 "server_names": self.server_names,
                 "ipv4_addresses": self.ipv4_addresses,
+                "servers": self.servers,
             }
         )

@@ -238,8 +238,8 @@ BAD_CONFIGURATIONS = [
     ),
     (
         "switch for a part not built yet",
-        {"enableCluster": True},
-        "enableCluster asks for a part souverain does not deploy yet (issue #7): set "
+        {"enableApps": True},
+        "enableApps asks for a part souverain does not deploy yet (issue #8): set "
         "it to false",
     ),
     (
@@ -576,3 +576,191 @@ def test_bunny_needs_its_key_encrypted_and_storage_in_the_eu(settings):
         "SE",
         "bunnyStorageReplication[2] 'de' must be written in capitals: use DE",
     ]
+
+
+CLUSTER_SECRETS = {"s3AccessKey", "s3SecretKey", "hcloudClusterToken"}
+
+
+@pytest.fixture
+def cluster_settings(settings) -> dict:
+    """Valid settings with the cluster on, snapshots going to the backups bucket."""
+    settings.update(
+        enableCluster=True,
+        enableBuckets=True,
+        s3AccessKey="a",
+        s3SecretKey="b",
+        hcloudClusterToken="c",
+    )
+    return settings
+
+
+def cluster_problems_of(raw: dict) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(raw, today=TODAY, secret_keys=CLUSTER_SECRETS)
+    return caught.value.problems
+
+
+BAD_CLUSTER_CONFIGURATIONS = [
+    (
+        "k3s version without its tag's shape",
+        {"k3sVersion": "1.35.5"},
+        "k3sVersion '1.35.5' is not a k3s release: write it as k3s tags it, e.g. "
+        "v1.35.5+k3s1",
+    ),
+    (
+        "k3s version Rancher 2.15 does not manage",
+        {"k3sVersion": "v1.31.4+k3s1"},
+        "k3sVersion 'v1.31.4+k3s1' is Kubernetes 1.31, which Rancher 2.15 does not "
+        "manage: use a v1.34, v1.35 or v1.36 release, e.g. v1.35.5+k3s1",
+    ),
+    (
+        "snapshot schedule in words",
+        {"etcdSnapshotSchedule": "every 6 hours"},
+        "etcdSnapshotSchedule 'every 6 hours' is not a cron schedule: write five "
+        "fields, e.g. '0 */6 * * *' (every six hours), or off to take no etcd "
+        "snapshots",
+    ),
+    (
+        "no snapshot kept",
+        {"etcdSnapshotRetention": 0},
+        "etcdSnapshotRetention is '0': it must be at least 1",
+    ),
+    (
+        "snapshots without a bucket",
+        {"enableBuckets": False, "s3AccessKey": None, "s3SecretKey": None},
+        "enableCluster needs enableBuckets: etcd snapshots are uploaded to the "
+        "backups bucket; set enableBuckets to true, or set etcdSnapshotSchedule to "
+        "off to take none",
+    ),
+    (
+        "control plane without a public address",
+        {
+            "nodePools": {
+                "cp": {
+                    "role": "control-plane",
+                    "serverType": "cx33",
+                    "count": 1,
+                    "publicIpv4": False,
+                }
+            }
+        },
+        "nodePools.cp.publicIpv4 is false, but the Kubernetes API is reached on the "
+        "control-plane servers' public IPv4: set it to true (the firewall still "
+        "admits only allowedKubeApiCidrs)",
+    ),
+    (
+        "pool larger than its address block",
+        {
+            "networkCidr": "172.16.0.0/22",
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": 1},
+                "workers": {"role": "worker", "serverType": "cx33", "count": 7},
+            },
+        },
+        "nodePools.workers.count is 7, more than the 6 private addresses a pool has "
+        "in networkCidr 172.16.0.0/22: use a larger networkCidr (each pool takes "
+        "1/64 of its first half) or split the pool",
+    ),
+    (
+        "two pools in one address block",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": 1},
+                "pool22": {"role": "worker", "serverType": "cx33", "count": 1},
+                "workers": {"role": "worker", "serverType": "cx33", "count": 1},
+            }
+        },
+        "nodePools pools 'pool22' and 'workers' would take private addresses from "
+        "the same block 10.0.88.0/23: rename the newer one, e.g. 'workers' to "
+        "'workers-2' (renaming a pool replaces its servers)",
+    ),
+    (
+        "cluster without its Hetzner token",
+        {"hcloudClusterToken": None},
+        "hcloudClusterToken is required when enableCluster is true: run `pulumi "
+        "config set --secret souverain:hcloudClusterToken <value>`",
+    ),
+    (
+        "app namespace with capitals",
+        {"appNamespaces": ["Shop"]},
+        "appNamespaces[0] 'Shop' is not a Kubernetes namespace name: use lowercase "
+        "letters, digits and dashes, at most 63, e.g. 'apps'",
+    ),
+    (
+        "app namespace of an add-on",
+        {"appNamespaces": ["shop", "cattle-system"]},
+        "appNamespaces[1] 'cattle-system' belongs to the cluster's own add-ons: pick "
+        "a namespace of your own, e.g. 'apps'",
+    ),
+    (
+        "app namespace twice",
+        {"appNamespaces": ["shop", "shop"]},
+        "appNamespaces lists a namespace twice: keep each once",
+    ),
+    (
+        "Let's Encrypt address without a domain",
+        {"letsencryptEmail": "ops"},
+        "letsencryptEmail 'ops' is not an e-mail address: write it as name@example.eu",
+    ),
+    (
+        "no Rancher pod",
+        {"rancherReplicas": 0},
+        "rancherReplicas is '0': it must be at least 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [(changes, expected) for _, changes, expected in BAD_CLUSTER_CONFIGURATIONS],
+    ids=[case for case, _, _ in BAD_CLUSTER_CONFIGURATIONS],
+)
+def test_bad_cluster_setting_is_named_with_its_fix(cluster_settings, changes, expected):
+    raw = {k: v for k, v in {**cluster_settings, **changes}.items() if v is not None}
+
+    assert cluster_problems_of(raw) == [expected]
+
+
+def test_cluster_settings_parse_with_their_defaults(cluster_settings):
+    config = parse_stack_config(
+        cluster_settings, today=TODAY, secret_keys=CLUSTER_SECRETS
+    )
+
+    assert config.enable_cluster is True
+    assert config.k3s_version == "v1.35.5+k3s1"
+    assert config.snapshot_cron == "0 */6 * * *"
+    assert config.etcd_snapshot_retention == 28
+
+
+def test_cluster_without_buckets_runs_with_snapshots_off(settings):
+    # The engine passes every value as text.
+    settings.update(
+        enableCluster="true",
+        etcdSnapshotSchedule="off",
+        etcdSnapshotRetention="7",
+        hcloudClusterToken="c",
+    )
+
+    config = parse_stack_config(settings, today=TODAY, secret_keys=CLUSTER_SECRETS)
+
+    assert config.snapshot_cron is None
+    assert config.etcd_snapshot_retention == 7
+
+
+def test_a_bare_off_read_as_false_still_turns_snapshots_off(settings):
+    # Regression: PyYAML reads `etcdSnapshotSchedule: off` as false; Pulumi's YAML
+    # keeps the word.
+    for value in (False, "false"):
+        settings.update(
+            enableCluster=True, etcdSnapshotSchedule=value, hcloudClusterToken="c"
+        )
+        config = parse_stack_config(settings, today=TODAY, secret_keys=CLUSTER_SECRETS)
+
+        assert config.snapshot_cron is None
+
+
+def test_address_blocks_are_only_checked_with_the_cluster_on(settings):
+    settings["networkCidr"] = "172.16.0.0/22"
+    settings["nodePools"]["workers"]["count"] = 7
+
+    assert parse_stack_config(settings, today=TODAY).node_pools["workers"].count == 7

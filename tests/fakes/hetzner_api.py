@@ -1,54 +1,72 @@
 """A fake Hetzner Cloud API on 127.0.0.1, held to Hetzner's own OpenAPI contract.
 
-Every body the fake sends is first validated against the schema the official spec
-gives for that path, method and status, so the fake cannot drift from the real API
-unnoticed: a body that breaks the contract is answered with a 500 instead, and kept in
+Requests are checked against the official spec before they touch any state: a path
+the spec lacks answers 404, a method the path lacks 405, an operation the fake does
+not serve 501, a missing or wrong token 401, and parameters or a body the operation
+does not allow 422 `invalid_input` (hetzner_contract.py). Every body the fake sends
+is then validated against the schema the spec gives for that operation and status:
+a body that breaks it is answered with a 500 instead and kept in
 `contract_violations`, which fail the test when the fake stops.
 
-It serves GET /v1/locations and GET /v1/server_types, paginated as the API paginates.
-To fake another endpoint, add its spec path, method and handler to `_routes()`.
-Operations the spec has and the fake lacks answer 501, so a missing route is plain.
+The fake keeps a whole project (hetzner_state.py): networks, firewalls, placement
+groups, SSH keys, servers, primary IPs and load balancers, whose actions all succeed
+at once, over a catalogue of locations, server types, images and load balancer types
+(hetzner_catalog.py).
 """
 
-import datetime as dt
-import functools
 import json
-import math
-import os
-import re
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import referencing
-import referencing.jsonschema
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import ValidationError
 
-from tests.fakes.serving import SHARED_SPECS, LoopbackServer, ServedFake, read_spec
-
-# Hetzner publishes the spec at https://docs.hetzner.cloud/cloud.spec.json.
-SPEC_FILE = Path(
-    os.environ.get("HETZNER_CLOUD_SPEC", SHARED_SPECS / "hetzner-cloud/cloud.spec.json")
+from tests.fakes.hetzner_actions import ActionRoutes
+from tests.fakes.hetzner_catalog import (
+    CatalogRoutes,
+    api_deprecation,
+    api_location,
+    api_server_type,
+    default_catalog,
 )
-SPEC_URI = "urn:souverain:hetzner-cloud-spec"
+from tests.fakes.hetzner_contract import (
+    ERROR_SCHEMA_OPERATION,
+    HTTP_METHODS,
+    ApiError,
+    Body,
+    Call,
+    error,
+    load_contract,
+)
+from tests.fakes.hetzner_firewalls import FirewallRoutes
+from tests.fakes.hetzner_listing import MAX_PER_PAGE
+from tests.fakes.hetzner_load_balancers import LoadBalancerRoutes
+from tests.fakes.hetzner_networks import NetworkRoutes
+from tests.fakes.hetzner_server_parts import ServerPartRoutes
+from tests.fakes.hetzner_servers import ServerRoutes
+from tests.fakes.hetzner_state import NOW, HetznerState
+from tests.fakes.serving import LoopbackServer, ServedFake
+
+__all__ = [
+    "HTTP_METHODS",
+    "NOW",
+    "TOKEN",
+    "FakeHetznerApi",
+    "RecordedRequest",
+    "api_deprecation",
+    "api_location",
+    "api_server_type",
+    "load_contract",
+]
+
 API_PREFIX = "/v1"
+# The Terraform provider behind pulumi-hcloud refuses, before any request, a token
+# that is not 64 characters long (hcloud/provider.go): Pulumi runs pass one of those.
 TOKEN = "fake-hcloud-token"
-# The API's defaults: 25 entries per page, never more than 50 whatever is asked.
-DEFAULT_PER_PAGE = 25
-MAX_PER_PAGE = 50
-# Every operation in the spec shares one error schema; requests the spec has no
-# operation for (404, 405) are held to this operation's.
-ERROR_SCHEMA_OPERATION = ("/locations", "get")
-# The keys of an OpenAPI path item that name operations (others are parameters etc.).
-HTTP_METHODS = frozenset(
-    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-)
 
-Body = dict[str, Any]
+Handler = Callable[[Call], tuple[int, Any]]
 
 
 @dataclass(frozen=True)
@@ -61,203 +79,19 @@ class RecordedRequest:
     authorization: str | None
     body: bytes = b""
 
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON; None when there is none."""
+        return json.loads(self.body) if self.body else None
+
 
 @dataclass(frozen=True)
 class Reply:
-    """What a handler answers, and the spec operation whose schema the body obeys."""
+    """What the fake answers, and the spec operation whose schema the body obeys."""
 
     status: int
-    body: Body
+    body: Body | None
     operation: tuple[str, str] = ERROR_SCHEMA_OPERATION
-
-
-Handler = Callable[[RecordedRequest], Reply]
-
-
-def _pointer_token(text: str) -> str:
-    """Escape one JSON Pointer token (RFC 6901)."""
-    return text.replace("~", "~0").replace("/", "~1")
-
-
-_formats = FormatChecker(formats=())
-
-
-@_formats.checks("date-time", raises=ValueError)
-def _is_date_time(value: object) -> bool:
-    """RFC 3339: a date, a time and an offset, as in 2023-06-01T00:00:00Z."""
-    if not isinstance(value, str):
-        return True
-    return "T" in value and dt.datetime.fromisoformat(value).tzinfo is not None
-
-
-class Contract:
-    """The operations and response schemas of the official Cloud API spec."""
-
-    def __init__(self, spec: dict[str, Any]):
-        self.spec = spec
-        # The spec is OpenAPI 3.1, whose schemas are JSON Schema 2020-12; registering
-        # the whole document lets a schema's $ref point anywhere inside it.
-        resource = referencing.Resource.from_contents(
-            spec, default_specification=referencing.jsonschema.DRAFT202012
-        )
-        self._registry = referencing.Registry().with_resource(SPEC_URI, resource)
-        self._validators: dict[str, Draft202012Validator] = {}
-        self._templates = [
-            (template, _template_pattern(template))
-            for template in sorted(spec["paths"], key=lambda t: (t.count("{"), t))
-        ]
-
-    def match(self, path: str) -> str | None:
-        """The spec's path template for `path` (/servers/42 -> /servers/{id})."""
-        for template, pattern in self._templates:
-            if pattern.fullmatch(path):
-                return template
-        return None
-
-    def methods(self, template: str) -> set[str]:
-        """The lowercase HTTP methods the spec has operations for on `template`."""
-        return set(self.spec["paths"][template]) & HTTP_METHODS
-
-    def validate(self, operation: tuple[str, str], status: int, body: Body) -> None:
-        """Raise ValidationError when `body` breaks the schema for this response."""
-        template, method = operation
-        responses = self.spec["paths"][template][method]["responses"]
-        keys = [str(status), f"{status // 100}xx", "default"]
-        key = next((k for k in keys if k in responses), None)
-        if key is None:
-            raise ValidationError(
-                f"the spec gives no {status} response for {method.upper()} {template}"
-            )
-
-        pointer = "/".join(
-            [
-                "",
-                "paths",
-                _pointer_token(template),
-                method,
-                "responses",
-                key,
-                "content",
-                _pointer_token("application/json"),
-                "schema",
-            ]
-        )
-        if pointer not in self._validators:
-            self._validators[pointer] = Draft202012Validator(
-                {"$ref": f"{SPEC_URI}#{quote(pointer, safe='/~')}"},
-                registry=self._registry,
-                format_checker=_formats,
-            )
-        self._validators[pointer].validate(body)
-
-
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", template)
-    return re.compile(
-        "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
-    )
-
-
-@functools.cache
-def load_contract(spec_file: Path = SPEC_FILE) -> Contract:
-    """The contract in `spec_file`, read once per test session."""
-    spec = read_spec(
-        spec_file,
-        "Hetzner Cloud OpenAPI",
-        "https://docs.hetzner.cloud/cloud.spec.json",
-        "HETZNER_CLOUD_SPEC",
-    )
-    return Contract(spec)
-
-
-def error(code: str, message: str, details: Body | None = None) -> Body:
-    """An error body in the API's format."""
-    return {"error": {"code": code, "message": message, "details": details}}
-
-
-def api_deprecation(announced: str, unavailable_after: str) -> Body:
-    """A deprecation as the API writes one, dates such as 2026-01-01T00:00:00Z."""
-    return {"announced": announced, "unavailable_after": unavailable_after}
-
-
-def api_location(
-    location_id: int,
-    name: str,
-    *,
-    city: str,
-    country: str,
-    network_zone: str,
-    description: str,
-    latitude: float = 0.0,
-    longitude: float = 0.0,
-) -> Body:
-    """A location as GET /locations lists it."""
-    return {
-        "id": location_id,
-        "name": name,
-        "description": description,
-        "country": country,
-        "city": city,
-        "latitude": latitude,
-        "longitude": longitude,
-        "network_zone": network_zone,
-    }
-
-
-def api_server_type(
-    server_type_id: int,
-    name: str,
-    *,
-    cores: int,
-    memory: float,
-    disk: float,
-    cpu_type: str,
-    architecture: str,
-    locations: Iterable[Body],
-    deprecations: dict[str, Body] | None = None,
-) -> Body:
-    """A server type as GET /server_types lists it, offered in `locations`.
-
-    `deprecations` maps a location name to its deprecation (see `api_deprecation`).
-    """
-    deprecations = deprecations or {}
-    locations = list(locations)
-    price = {"net": "0.0100", "gross": "0.0119"}
-    return {
-        "id": server_type_id,
-        "name": name,
-        "description": name.upper(),
-        "cores": cores,
-        "memory": memory,
-        "disk": disk,
-        # The type-wide fields only serve old clients since deprecation became per
-        # location (changelog of 2025-09-24).
-        "deprecated": False,
-        "deprecation": None,
-        "prices": [
-            {
-                "location": location["name"],
-                "price_hourly": price,
-                "price_monthly": price,
-                "included_traffic": 21990232555520,
-                "price_per_tb_traffic": price,
-            }
-            for location in locations
-        ],
-        "storage_type": "local",
-        "cpu_type": cpu_type,
-        "architecture": architecture,
-        "locations": [
-            {
-                "id": location["id"],
-                "name": location["name"],
-                "deprecation": deprecations.get(location["name"]),
-                "available": True,
-                "recommended": False,
-            }
-            for location in locations
-        ],
-    }
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -276,7 +110,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         status, payload, correlation_id = self.server.fake.respond(request)
 
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        if payload:
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Correlation-Id", correlation_id)
         self.end_headers()
@@ -292,20 +127,35 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class FakeHetznerApi(ServedFake):
     """A Hetzner Cloud API on a free port of 127.0.0.1, for one test.
 
-    Fill `resources` with API objects (see `api_location`, `api_server_type`), start
-    it (or use it as a context manager), point a client at `endpoint`, then read the
-    requests it received in `requests`.
+    Start it (or use it as a context manager) and point a client at `endpoint`.
+    The project it keeps is `state` (see HetznerState: one dict of API bodies per
+    kind, and out-of-band `set_labels`, `delete`, `remaining`, `is_empty`); its
+    catalogue is `resources`, the project's own catalogue unless a test replaces a
+    list in it. Every request received is in `requests`.
     """
 
     vendor = "Hetzner"
 
-    def __init__(self, token: str = TOKEN, *, max_per_page: int = MAX_PER_PAGE):
+    def __init__(
+        self, token: str = TOKEN, *, max_per_page: int = MAX_PER_PAGE, now: str = NOW
+    ):
         self.token = token
-        self.max_per_page = max_per_page
-        self.resources: dict[str, list[Body]] = {"locations": [], "server_types": []}
         self.requests: list[RecordedRequest] = []
         self.contract = load_contract()
-        self._lock = threading.Lock()
+        self.state = HetznerState(default_catalog(now), now)
+        self.state.max_per_page = max_per_page
+        self.resources = self.state.catalog
+        self._routes: dict[tuple[str, str], Handler] = {}
+        for part in (
+            CatalogRoutes(self.state),
+            ActionRoutes(self.state),
+            NetworkRoutes(self.state),
+            FirewallRoutes(self.state),
+            ServerPartRoutes(self.state),
+            ServerRoutes(self.state),
+            LoadBalancerRoutes(self.state),
+        ):
+            self._routes |= part.routes()
         self.serve(_RequestHandler)
 
     @property
@@ -313,54 +163,44 @@ class FakeHetznerApi(ServedFake):
         """The API's base URL, as hcloud.Client's api_endpoint takes it."""
         return f"{self.base_url}{API_PREFIX}"
 
-    def _routes(self) -> dict[tuple[str, str], Handler]:
-        return {
-            ("/locations", "get"): self._list("locations"),
-            ("/server_types", "get"): self._list("server_types"),
-        }
-
     def respond(self, request: RecordedRequest) -> tuple[int, bytes, str]:
         """Record `request`; return the status, body and correlation id to send."""
-        with self._lock:
+        with self.state.lock:
             self.requests.append(request)
             correlation_id = f"fake-{len(self.requests):04d}"
-
-        reply = self._handle(request)
-        try:
-            self.contract.validate(reply.operation, reply.status, reply.body)
-        except ValidationError as err:
-            violation = (
-                f"{request.method} {request.path} -> {reply.status}: {err.message} "
-                f"(at {err.json_path})"
-            )
-            with self._lock:
+            reply = self._handle(request)
+            self.state.settle()
+            try:
+                self.contract.validate(reply.operation, reply.status, reply.body)
+            except ValidationError as err:
+                violation = (
+                    f"{request.method} {request.path} -> {reply.status}: "
+                    f"{err.message} (at {err.json_path})"
+                )
                 self.contract_violations.append(violation)
-            reply = Reply(500, error("contract_violation", violation))
-        return reply.status, json.dumps(reply.body).encode(), correlation_id
+                reply = Reply(500, error("contract_violation", violation))
+            payload = json.dumps(reply.body).encode() if reply.body is not None else b""
+        return reply.status, payload, correlation_id
 
     def _handle(self, request: RecordedRequest) -> Reply:
-        template = None
+        matched = None
         if request.path.startswith(f"{API_PREFIX}/"):
-            template = self.contract.match(request.path.removeprefix(API_PREFIX))
-        if template is None:
+            matched = self.contract.match(request.path.removeprefix(API_PREFIX))
+        if matched is None:
             return Reply(404, error("not_found", f"{request.path} not found"))
 
+        template, path_values = matched
         method = request.method.lower()
         if method not in self.contract.methods(template):
-            return Reply(
-                405,
-                error(
-                    "method_not_allowed",
-                    f"{request.method} is not allowed on {request.path}",
-                ),
-            )
+            message = f"{request.method} is not allowed on {request.path}"
+            return Reply(405, error("method_not_allowed", message))
 
         operation = (template, method)
-        handler = self._routes().get(operation)
+        handler = self._routes.get(operation)
         if handler is None:
             message = (
                 f"the fake Hetzner API does not serve {request.method} {template} "
-                "yet: add a route to tests/fakes/hetzner_api.py"
+                "yet: add a route to one of tests/fakes/hetzner_*.py"
             )
             return Reply(501, error("not_implemented", message), operation)
 
@@ -368,62 +208,11 @@ class FakeHetznerApi(ServedFake):
             return Reply(
                 401, error("unauthorized", "unable to authenticate"), operation
             )
-        return handler(request)
-
-    def _list(self, key: str) -> Handler:
-        """A handler listing `resources[key]` page by page, as the API does."""
-
-        def handler(request: RecordedRequest) -> Reply:
-            operation = (f"/{key}", "get")
-            problems = {
-                name: ["is not supported by the fake yet"]
-                for name in request.query
-                if name not in ("page", "per_page")
-            }
-            page = _positive_int(request.query, "page", 1, problems)
-            per_page = _positive_int(
-                request.query, "per_page", DEFAULT_PER_PAGE, problems
+        try:
+            call = self.contract.parse(
+                operation, path_values, request.query, request.body
             )
-            if problems:
-                fields = [
-                    {"name": name, "messages": messages}
-                    for name, messages in sorted(problems.items())
-                ]
-                body = error("invalid_input", "invalid query", {"fields": fields})
-                return Reply(400, body, operation)
-
-            per_page = min(per_page, self.max_per_page)
-            items = self.resources[key]
-            last_page = max(1, math.ceil(len(items) / per_page))
-            start = (page - 1) * per_page
-            pagination = {
-                "page": page,
-                "per_page": per_page,
-                "previous_page": page - 1 if page > 1 else None,
-                "next_page": page + 1 if page < last_page else None,
-                "last_page": last_page,
-                "total_entries": len(items),
-            }
-            body = {
-                key: items[start : start + per_page],
-                "meta": {"pagination": pagination},
-            }
-            return Reply(200, body, operation)
-
-        return handler
-
-
-def _positive_int(
-    query: dict[str, list[str]],
-    name: str,
-    default: int,
-    problems: dict[str, list[str]],
-) -> int:
-    """The query parameter `name` as a positive integer; notes a problem if not."""
-    values = query.get(name)
-    if not values:
-        return default
-    if not values[-1].isdigit() or int(values[-1]) < 1:
-        problems[name] = ["must be a positive integer"]
-        return default
-    return int(values[-1])
+            status, body = handler(call)
+        except ApiError as err:
+            return Reply(err.status, err.body, operation)
+        return Reply(status, body, operation)

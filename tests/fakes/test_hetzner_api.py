@@ -177,30 +177,37 @@ def test_a_method_the_spec_does_not_allow_on_a_path_is_refused(api):
 
 
 def test_an_operation_the_fake_lacks_says_where_to_add_it(api):
-    status, body, _ = call(api, "/servers/42")
+    status, body, _ = call(api, "/volumes/42")
 
     assert (status, body["error"]["code"]) == (501, "not_implemented")
     assert body["error"]["message"] == (
-        "the fake Hetzner API does not serve GET /servers/{id} yet: add a route to "
-        "tests/fakes/hetzner_api.py"
+        "the fake Hetzner API does not serve GET /volumes/{id} yet: add a route to "
+        "one of tests/fakes/hetzner_*.py"
     )
 
 
-def test_unsupported_query_parameters_are_invalid_input(api):
-    status, body, _ = call(api, "/locations?sort=name&page=0")
+def test_query_parameters_the_spec_refuses_are_invalid_input(api):
+    status, body, _ = call(api, "/locations?sort=size&page=x&colour=red")
 
     assert (status, body) == (
-        400,
+        422,
         {
             "error": {
                 "code": "invalid_input",
-                "message": "invalid query",
+                "message": "invalid input in fields 'colour', 'page', 'sort[0]'",
                 "details": {
                     "fields": [
-                        {"name": "page", "messages": ["must be a positive integer"]},
                         {
-                            "name": "sort",
-                            "messages": ["is not supported by the fake yet"],
+                            "name": "colour",
+                            "messages": ["is not a parameter of GET /locations"],
+                        },
+                        {"name": "page", "messages": ["must be an integer, not 'x'"]},
+                        {
+                            "name": "sort[0]",
+                            "messages": [
+                                "must be one of id, id:asc, id:desc, name, name:asc, "
+                                "name:desc"
+                            ],
                         },
                     ]
                 },

@@ -41,12 +41,24 @@ def test_plan_prod_lists_the_resources_and_the_counts():
         result.stdout
     )
     assert result.stdout.endswith(
-        "52 resources to create "
-        "(bunny 17, hcloud 17, pulumi 1, s3 2, scaleway 5, souverain 10)\n"
+        "86 resources to create (bunny 17, hcloud 20, kubernetes 9, pulumi 2, "
+        "random 3, s3 2, scaleway 5, souverain 14, tls 14)\n"
     )
     assert "pulumi:providers:scaleway acme-scaleway  accessKey=[secret]" in (
         result.stdout
     )
+    # The cluster, then its add-ons in the order they are installed, Rancher last.
+    order = [
+        "souverain:kubernetes:K3sCluster acme",
+        "souverain:kubernetes:ClusterAddons acme",
+        "kubernetes:ClusterReady acme-api-ready",
+        "kubernetes:Release acme-hcloud-ccm",
+        "kubernetes:Release acme-cert-manager",
+        "kubernetes:Release acme-traefik",
+        "kubernetes:Release acme-rancher",
+    ]
+    positions = [result.stdout.index(f"─ {heading}") for heading in order]
+    assert positions == sorted(positions), result.stdout
     assert "s3:Bucket acme-backups-bucket  access_key=[secret] bucket=acme-backups" in (
         result.stdout
     )
@@ -68,13 +80,16 @@ def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
     assert document["summary"] == {
         "by_provider": {
             "bunny": 17,
-            "hcloud": 17,
-            "pulumi": 1,
+            "hcloud": 20,
+            "kubernetes": 9,
+            "pulumi": 2,
+            "random": 3,
             "s3": 2,
             "scaleway": 5,
-            "souverain": 10,
+            "souverain": 14,
+            "tls": 14,
         },
-        "total": 52,
+        "total": 86,
     }
 
 

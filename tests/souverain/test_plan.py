@@ -31,11 +31,14 @@ def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place
 
     assert plan.counts() == {
         "bunny": 17,
-        "hcloud": 17,
-        "pulumi": 1,
+        "hcloud": 20,
+        "kubernetes": 9,
+        "pulumi": 2,
+        "random": 3,
         "s3": 2,
         "scaleway": 5,
-        "souverain": 10,
+        "souverain": 14,
+        "tls": 14,
     }
     servers = plan.of_type(SERVER)
     assert [s.name for s in servers] == [
@@ -52,7 +55,7 @@ def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place
     assert len(plan.of_type("hcloud:index/loadBalancer:LoadBalancer")) == 1
     located = [r for r in plan.resources if "location" in r.inputs]
     assert {r.inputs["location"] for r in located} == {"fsn1"}
-    assert len(located) == 8  # 5 servers, the balancer, 2 buckets
+    assert len(located) == 11  # 5 servers, 3 API addresses, the balancer, 2 buckets
     subnet = plan.of_type("hcloud:index/networkSubnet:NetworkSubnet")[0]
     assert subnet.inputs["networkZone"] == "eu-central"
 
@@ -73,7 +76,12 @@ def test_values_known_only_after_deployment_stay_unknown():
     server = plan.of_type(SERVER)[0]
     assert server.inputs["sshKeys"] == [UNKNOWN]
     assert server.inputs["firewallIds"] == [UNKNOWN]
-    assert server.inputs["networks"] == [{"aliasIps": [], "networkId": UNKNOWN}]
+    assert server.inputs["networks"] == [
+        {"aliasIps": [], "ip": "10.0.70.1", "networkId": UNKNOWN}
+    ]
+    assert server.inputs["publicNets"] == [
+        {"ipv4": UNKNOWN, "ipv4Enabled": True, "ipv6Enabled": True}
+    ]
 
 
 def test_same_input_gives_byte_identical_json():
@@ -149,7 +157,9 @@ def test_project_defaults_apply_and_stack_values_override_them():
     assert config["souverain:image"] == "ubuntu-24.04"  # from Pulumi.yaml
     assert config["souverain:startupName"] == "acme-dev"  # from the stack file
     assert config["souverain:allowedSshCidrs"] == '["203.0.113.0/24"]'
-    assert config["souverain:enableCluster"] == "false"
+    assert config["souverain:enableApps"] == "false"
+    assert config["souverain:etcdSnapshotRetention"] == "28"  # numbers as text
+    assert config["souverain:etcdSnapshotSchedule"] == "off"
 
 
 def test_prod_plans_a_private_assets_bucket_and_a_versioned_backups_bucket():
@@ -186,6 +196,7 @@ def test_encrypted_s3_keys_reach_the_buckets_as_secrets(tmp_path):
         "bunnyAccessKey",
         "scalewayAccessKey",
         "scalewaySecretKey",
+        "hcloudClusterToken",
     ]
     assert {b.inputs["secret_key"] for b in plan.of_type(BUCKET)} == {"[secret]"}
     assert "c2VjcmV0" not in json.dumps(plan.as_json())
@@ -278,3 +289,60 @@ def test_prod_plans_the_registry_its_push_pull_key_and_e_mail_with_its_records()
         assert domain.urn in record.dependencies, record.urn
     (provider,) = plan.of_type("pulumi:providers:scaleway")
     assert provider.inputs["secretKey"] == "[secret]"
+
+
+def test_dev_plans_a_one_server_cluster_initialised_by_its_only_server():
+    plan = plan_stack("dev", REPO)
+
+    assert plan.counts() == {
+        "hcloud": 12,
+        "kubernetes": 8,
+        "pulumi": 1,
+        "random": 3,
+        "souverain": 8,
+        "tls": 14,
+    }
+    # No buckets, so no S3 keys to set; only the cluster's own Hetzner token.
+    assert [w.split(" ", 1)[0] for w in plan.warnings] == ["hcloudClusterToken"]
+    (server,) = plan.of_type(SERVER)
+    assert server.inputs["userData"] == "[secret]"
+    assert server.inputs["networks"][0]["ip"] == "10.0.26.1"
+    (address,) = plan.of_type("hcloud:index/primaryIp:PrimaryIp")
+    assert address.name == "acme-dev-main-1-ipv4"
+    assert address.urn in server.dependencies
+    assert len(plan.of_type("tls:index/selfSignedCert:SelfSignedCert")) == 5
+
+
+def test_cluster_keys_tokens_and_user_data_stay_secret_in_the_plan(tmp_path):
+    stack = (REPO / "stacks" / "Pulumi.prod.yaml").read_text() + (
+        "  souverain:s3AccessKey:\n    secure: v1:YWNjZXNzLWNpcGhlcg==:AAAA\n"
+        "  souverain:s3SecretKey:\n    secure: v1:c2VjcmV0LWNpcGhlcg==:BBBB\n"
+    )
+    plan = plan_stack("keys", make_project(tmp_path, "keys", stack))
+
+    for server in plan.of_type(SERVER):
+        assert server.inputs["userData"] == "[secret]", server.urn
+    for ca in plan.of_type("tls:index/selfSignedCert:SelfSignedCert"):
+        assert ca.inputs["privateKeyPem"] == "[secret]", ca.urn
+    (admin,) = plan.of_type("tls:index/locallySignedCert:LocallySignedCert")
+    assert admin.inputs["caPrivateKeyPem"] == "[secret]"
+    text = json.dumps(plan.as_json())
+    assert "c2VjcmV0" not in text and "YWNjZXNz" not in text
+
+
+def test_an_option_the_pinned_k3s_lacks_stops_the_plan_with_one_line(monkeypatch):
+    # Regression: rendered only during `pulumi up`, a bad option failed after the
+    # network and firewalls were already being created.
+    from components.errors import CloudInitError
+    from components.kubernetes import cloud_init
+
+    monkeypatch.setattr(cloud_init, "FLANNEL_IFACE_OPTION", "flannel-interface")
+
+    with pytest.raises(CloudInitError) as caught:
+        plan_stack("dev", REPO)
+
+    assert str(caught.value) == (
+        "k3s option 'flannel-interface' is not an option of `k3s server` "
+        "v1.35.5+k3s1: did you mean 'flannel-iface'? (the names are in "
+        "components/kubernetes/k3s_flags.json)"
+    )

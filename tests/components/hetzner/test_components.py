@@ -89,7 +89,7 @@ def test_firewalls_have_one_firewall_per_role_with_exact_rules(declare):
     assert resources["acme-worker-firewall"].inputs["rules"] == []
 
 
-def pool_program(count: int, user_data=None, public_ipv4=True, holder=None):
+def pool_program(count: int, public_ipv4=True, holder=None, **per_server):
     holder = {} if holder is None else holder
 
     def program():
@@ -110,7 +110,7 @@ def pool_program(count: int, user_data=None, public_ipv4=True, holder=None):
                 network_id=network.network_id,
                 subnet=network.subnet,
                 public_ipv4=public_ipv4,
-                user_data=user_data,
+                **per_server,
             ),
         )
 
@@ -171,12 +171,37 @@ def test_empty_pool_declares_no_placement_group(declare):
 
 def test_node_pool_keeps_user_data_secret(declare):
     plan = declare(
-        pool_program(1, user_data=pulumi.Output.secret("join-token: s3cr3t"))
+        pool_program(
+            2, user_data={"acme-workers-1": pulumi.Output.secret("token: s3cr3t")}
+        )
     )
 
-    server = by_name(plan)["acme-workers-1"]
-    assert server.inputs["userData"] == "[secret]"
+    servers = by_name(plan)
+    assert servers["acme-workers-1"].inputs["userData"] == "[secret]"
+    # A server the mapping does not name gets no user data at all.
+    assert "userData" not in servers["acme-workers-2"].inputs
     assert "s3cr3t" not in repr(plan.as_json())
+
+
+def test_node_pool_gives_each_server_its_own_addresses(declare):
+    plan = declare(
+        pool_program(
+            2,
+            private_ips={"acme-workers-1": "10.0.88.1", "acme-workers-2": "10.0.88.2"},
+            primary_ipv4_ids={"acme-workers-2": 4242},
+        )
+    )
+
+    servers = by_name(plan)
+    first, second = servers["acme-workers-1"], servers["acme-workers-2"]
+    assert first.inputs["networks"] == [
+        {"aliasIps": [], "ip": "10.0.88.1", "networkId": UNKNOWN}
+    ]
+    assert second.inputs["networks"][0]["ip"] == "10.0.88.2"
+    assert first.inputs["publicNets"] == [{"ipv4Enabled": True, "ipv6Enabled": True}]
+    assert second.inputs["publicNets"] == [
+        {"ipv4": 4242, "ipv4Enabled": True, "ipv6Enabled": True}
+    ]
 
 
 def test_load_balancer_serves_80_and_443_with_proxy_protocol_to_private_ips(declare):

@@ -1,0 +1,1 @@
+"""The Kubernetes cluster: k3s on the servers, then its add-ons and Rancher."""
