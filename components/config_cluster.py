@@ -87,6 +87,8 @@ def snapshots_problem(buckets: bool, schedule: Any) -> str | None:
 # Kubernetes namespace names are DNS labels (RFC 1123).
 NAMESPACE_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # Namespaces the cluster's add-ons own; the startup's images belong elsewhere.
+# ClusterAddons checks the same rule, so a stack the configuration accepts is never
+# refused later, mid-plan.
 SYSTEM_NAMESPACES = (
     "default",
     "kube-system",
@@ -96,6 +98,9 @@ SYSTEM_NAMESPACES = (
     "cattle-system",
     "traefik",
 )
+# Kubernetes reserves kube-*, and Rancher creates cattle-* namespaces of its own
+# (cattle-fleet-system, cattle-impersonation-system…).
+SYSTEM_NAMESPACE_PREFIXES = ("kube-", "cattle-")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -111,7 +116,7 @@ def app_namespace_problems(names: list[str]) -> list[Problem]:
                     "letters, digits and dashes, at most 63, e.g. 'apps'",
                 )
             )
-        elif name in SYSTEM_NAMESPACES:
+        elif name in SYSTEM_NAMESPACES or name.startswith(SYSTEM_NAMESPACE_PREFIXES):
             problems.append(
                 (
                     (index,),

@@ -164,10 +164,18 @@ class ClusterAddons(pulumi.ComponentResource):
             timeout_seconds=args.ready_timeout_seconds,
             opts=pulumi.ResourceOptions(parent=self, depends_on=args.depends_on),
         )
+        # The provider asks the API for its schema once, when it is configured, and
+        # if that fails it refuses every resource for the rest of the run
+        # (pulumi-kubernetes provider.go, Configure; pulumi/pulumi-kubernetes#1794).
+        # The kubeconfig is known long before the servers boot, so the provider
+        # gets it through `ready`: configured only once the API has answered.
+        kubeconfig_once_ready = pulumi.Output.all(ready.id, args.kubeconfig).apply(
+            lambda parts: parts[1]
+        )
         self.kubernetes_provider = k8s.Provider(
             f"{name}-kubernetes",
-            kubeconfig=pulumi.Output.secret(args.kubeconfig),
-            opts=pulumi.ResourceOptions(parent=self),
+            kubeconfig=pulumi.Output.secret(kubeconfig_once_ready),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
         )
 
         hcloud_secret = self._secret(

@@ -5,38 +5,30 @@ the Kubernetes API schemas. Values may be Pulumi Outputs (secrets) or, in tests,
 strings.
 """
 
-import re
 from typing import Any
 
 import pulumi
+
+from components import config_cluster
 
 HCLOUD_SECRET = "hcloud"
 """The Secret both Hetzner charts read their token (and the CCM its network) from."""
 PULL_SECRET = "registry-pull"
 """The image pull secret in each app namespace; pods name it in imagePullSecrets."""
 # Namespaces the cluster or the add-ons own: an app namespace must not take them over.
-RESERVED_NAMESPACES = frozenset(
-    {
-        "default",
-        "kube-system",
-        "kube-public",
-        "kube-node-lease",
-        "cert-manager",
-        "traefik",
-        "cattle-system",
-    }
-)
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# The same rule as the stack's setting appNamespaces, which is checked first.
+RESERVED_NAMESPACES = frozenset(config_cluster.SYSTEM_NAMESPACES)
+RESERVED_PREFIXES = config_cluster.SYSTEM_NAMESPACE_PREFIXES
 
 
 def namespace_problem(name: str) -> str | None:
     """Why `name` cannot be an app namespace, or None when it can."""
-    if len(name) > 63 or not _DNS_LABEL.match(name):
+    if len(name) > 63 or not config_cluster.NAMESPACE_RE.match(name):
         return (
             f"'{name}' is not a namespace name: use at most 63 lowercase letters, "
             "digits and dashes, starting and ending with a letter or digit"
         )
-    if name in RESERVED_NAMESPACES or name.startswith(("kube-", "cattle-")):
+    if name in RESERVED_NAMESPACES or name.startswith(RESERVED_PREFIXES):
         return (
             f"'{name}' belongs to the cluster or its add-ons: choose a name of your "
             "own, e.g. the startup's name"

@@ -1,8 +1,10 @@
 """The option names k3s accepts, so a misspelt option fails here, not on a new node.
 
-k3s ignores nothing quietly: a config file key it does not know stops the service at
-boot, on a server nobody is logged in to. Every key souverain writes is checked
-against `k3s_flags.json`, the option names of the pinned release.
+k3s skips a config file key it does not know with a mere warning in its journal
+("Unknown flag … found in config.yaml, skipping", pkg/configfilearg/parser.go), so a
+misspelt option silently does nothing on a server nobody is logged in to. Every key
+souverain writes is checked against `k3s_flags.json`, the option names of the pinned
+release.
 """
 
 import difflib

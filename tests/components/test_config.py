@@ -693,6 +693,14 @@ BAD_CLUSTER_CONFIGURATIONS = [
         "a namespace of your own, e.g. 'apps'",
     ),
     (
+        # Regression: accepted here, then refused by ClusterAddons mid-plan with
+        # exit code 1 and the component's field name instead of the setting's.
+        "app namespace under a prefix Kubernetes or Rancher keeps",
+        {"appNamespaces": ["shop", "cattle-fleet-system"]},
+        "appNamespaces[1] 'cattle-fleet-system' belongs to the cluster's own add-ons: "
+        "pick a namespace of your own, e.g. 'apps'",
+    ),
+    (
         "app namespace twice",
         {"appNamespaces": ["shop", "shop"]},
         "appNamespaces lists a namespace twice: keep each once",

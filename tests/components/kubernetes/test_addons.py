@@ -133,6 +133,7 @@ def test_each_step_waits_for_the_one_before(declare):
         assert not missing, f"{urn(name)} does not wait for {missing}"
 
     needs("acme-api-ready", "acme-control-plane-1")
+    needs("acme-kubernetes", "acme-api-ready")
     needs("acme-hcloud-secret", "acme-api-ready")
     needs("acme-hcloud-ccm", "acme-api-ready", "acme-hcloud-secret")
     needs("acme-hcloud-csi", "acme-api-ready", "acme-hcloud-ccm")
@@ -284,3 +285,13 @@ def test_traefik_runs_on_the_nodes_k3s_labels_for_ingress(declare):
 
     # cloud_init.k3s_config labels each node souverain.eu/ingress=true or false.
     assert traefik.inputs["values"]["nodeSelector"] == {"souverain.eu/ingress": "true"}
+
+
+def test_the_provider_is_configured_only_once_the_api_answers(declare):
+    # Regression: the provider took the kubeconfig as soon as the admin certificate
+    # existed, minutes before k3s answered; pulumi-kubernetes then marks the cluster
+    # unreachable for the whole run, so the first `pulumi up` failed every release.
+    resources = by_name(declare(addons_program(servers=True)))
+    provider = resources["acme-kubernetes"]
+
+    assert resources["acme-api-ready"].urn in provider.dependencies, provider.urn

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -200,12 +201,68 @@ def test_install_script_installs_the_pinned_release_as_server_or_agent():
     agent = files_of(parsed(WORKER))[cloud_init.INSTALL_SCRIPT]["content"]
 
     assert server.startswith("#!/bin/sh\n")
-    assert "INSTALL_K3S_VERSION=v1.35.5+k3s1 INSTALL_K3S_EXEC=server sh -" in server
-    assert "INSTALL_K3S_EXEC=agent sh -" in agent
+    assert (
+        'INSTALL_K3S_VERSION=v1.35.5+k3s1 INSTALL_K3S_EXEC=server \\\n  sh "$installer"'
+        in server
+    )
+    assert 'INSTALL_K3S_EXEC=agent \\\n  sh "$installer"' in agent
     assert "node_ip=10.0.88.1\n" in agent
     # Flannel is pinned to the interface that holds the private address.
     assert "printf '%s: %s\\n' flannel-iface \"$iface\"" in agent
     assert "/etc/rancher/k3s/config.yaml.d/50-flannel-iface.yaml" in agent
+
+
+# Stand-ins for the commands the install script calls on a server: `ip` shows the
+# private address on enp7s0; `curl` saves an installer that records how it was run,
+# or fails as curl -f does on an HTTP error.
+FAKE_IP = """#!/bin/sh
+echo "3: enp7s0    inet 10.0.88.1/32 brd 10.0.88.1 scope global dynamic enp7s0"
+"""
+FAKE_CURL = """#!/bin/sh
+[ -n "${CURL_FAILS:-}" ] && exit 22
+while [ "$1" != "-o" ]; do shift; done
+printf 'echo "$INSTALL_K3S_VERSION $INSTALL_K3S_EXEC" > "$RAN"\\n' > "$2"
+"""
+
+
+def run_install_script(tmp_path: Path, curl_fails: bool):
+    """The worker's install script, run with stand-in commands and a local config
+    folder; returns the finished process and the installer's record, if it ran."""
+    script = files_of(parsed(WORKER))[cloud_init.INSTALL_SCRIPT]["content"]
+    script = script.replace(cloud_init.K3S_DROP_IN_DIR, str(tmp_path / "config.d"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("ip", FAKE_IP), ("curl", FAKE_CURL)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    ran = tmp_path / "ran"
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "RAN": str(ran),
+        **({"CURL_FAILS": "1"} if curl_fails else {}),
+    }
+    finished = subprocess.run(
+        ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=30
+    )
+    return finished, ran.read_text() if ran.exists() else None
+
+
+def test_install_script_runs_the_saved_installer_with_the_release(tmp_path):
+    finished, record = run_install_script(tmp_path, curl_fails=False)
+
+    assert finished.returncode == 0, finished.stderr
+    assert record == "v1.35.5+k3s1 agent\n"
+    drop_in = tmp_path / "config.d" / "50-flannel-iface.yaml"
+    assert drop_in.read_text() == "flannel-iface: enp7s0\n"
+
+
+def test_install_script_fails_when_the_installer_cannot_be_downloaded(tmp_path):
+    # Regression: `curl … | sh -` ran an empty script when the download failed and
+    # exited 0, so cloud-init reported success on a server without k3s.
+    finished, record = run_install_script(tmp_path, curl_fails=True)
+
+    assert finished.returncode != 0
+    assert record is None
 
 
 def test_snapshots_off_disables_them_and_names_no_bucket():
@@ -243,10 +300,10 @@ def test_user_data_over_hetzners_limit_names_its_size_and_largest_parts():
         render_user_data(FIRST, cluster)
 
     assert str(caught.value) == (
-        "the user data of acme-control-plane-1 is 43244 bytes, over Hetzner's limit "
+        "the user data of acme-control-plane-1 is 43529 bytes, over Hetzner's limit "
         "of 32768 bytes (32 KiB); its largest parts are "
         "/var/lib/rancher/k3s/server/tls/service.key (40001 bytes), "
-        "/usr/local/sbin/souverain-install-k3s (988 bytes), "
+        "/usr/local/sbin/souverain-install-k3s (1243 bytes), "
         "/etc/rancher/k3s/config.yaml (743 bytes): shorten those parts, since "
         "Hetzner refuses to create the server otherwise"
     )

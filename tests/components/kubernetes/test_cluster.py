@@ -210,6 +210,63 @@ def test_user_data_carries_the_generated_secrets_and_the_api_address(
     assert "KEY-" not in json.dumps(texts["acme-workers-1"])
 
 
+class AnswersByName(ClusterAnswers):
+    """ClusterAnswers whose addresses follow each address's name, not the order in
+    which the engine happens to create them."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == PRIMARY_IP:
+            number = int(args.name.removesuffix("-ipv4").rsplit("-", 1)[1])
+            outputs["ipAddress"] = f"203.0.113.{number}"
+        return resource_id, outputs
+
+
+def servers_and_user_data(settings: dict) -> dict[str, tuple]:
+    """Each server's registration and its user data in plain text, by server name."""
+    config = parse_stack_config(
+        settings,
+        today=TODAY,
+        secret_keys={"s3AccessKey", "s3SecretKey", "hcloudClusterToken"},
+    )
+
+    def program():
+        declare_stack(config)
+        from components.kubernetes.node_inputs import declare_node_inputs
+
+        # A second rendering, beside the stack's, only to read the text.
+        inputs = declare_node_inputs(config, pulumi.Output.from_input("acme-backups"))
+        for name, text in inputs.user_data.items():
+            probe(f"{name}-probe", text=pulumi.Output.unsecret(text))
+
+    plan = run_plan(program, "souverain", "test", {}, set(), AnswersByName())
+    texts = {
+        r.name.removesuffix("-probe"): r.inputs["text"]
+        for r in plan.of_type("test:index:Probe")
+    }
+    return {
+        r.name: (r.inputs, r.parent, r.dependencies, texts[r.name])
+        for r in plan.of_type(SERVER)
+    }
+
+
+def test_growing_the_pools_changes_nothing_a_running_server_was_created_with(
+    cluster_settings,
+):
+    before = servers_and_user_data(cluster_settings)
+    cluster_settings["nodePools"]["control-plane"]["count"] = 5
+    cluster_settings["nodePools"]["workers"]["count"] = 3
+    after = servers_and_user_data(cluster_settings)
+
+    assert set(after) - set(before) == {
+        "acme-control-plane-4",
+        "acme-control-plane-5",
+        "acme-workers-3",
+    }
+    for name, created_with in before.items():
+        assert after[name] == created_with, name
+
+
 def cluster_program(holder: dict):
     def program():
         secrets = ClusterSecrets("acme", ClusterSecretsArgs("acme"))
