@@ -145,6 +145,22 @@ def cluster_pool_problems(pools: Any, network_cidr: Any) -> list[Problem]:
     if not isinstance(pools, dict):
         return []
     problems = []
+    control_planes = sorted(
+        str(name)
+        for name, pool in pools.items()
+        if isinstance(pool, dict) and pool.get("role") == "control-plane"
+    )
+    if len(control_planes) > 1:
+        # The first control-plane server starts the cluster; a second pool whose
+        # name sorted first would move that role and start a second, empty cluster.
+        problems.append(
+            (
+                (),
+                f"has {len(control_planes)} control-plane pools "
+                f"({', '.join(control_planes)}): with enableCluster, keep one and "
+                "set its count",
+            )
+        )
     for name, pool in pools.items():
         if not isinstance(pool, dict) or pool.get("role") != "control-plane":
             continue

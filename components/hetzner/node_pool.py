@@ -115,8 +115,10 @@ class NodePool(pulumi.ComponentResource):
                         # user data at first boot only, and the provider would replace
                         # every server of a cluster at once for a new k3s version:
                         # running nodes are upgraded in place, new ones get the new
-                        # user data.
-                        ignore_changes=["sshKeys", "userData"],
+                        # user data. A new image, likewise, is for new servers: the
+                        # provider would rebuild them all at once, and a rebuilt first
+                        # control plane starts an empty cluster.
+                        ignore_changes=["sshKeys", "userData", "image"],
                         # Server names are unique per project, so a replacement can
                         # only be created once the old server is gone.
                         delete_before_replace=True,

@@ -675,6 +675,22 @@ BAD_CLUSTER_CONFIGURATIONS = [
         "'workers-2' (renaming a pool replaces its servers)",
     ),
     (
+        "two control-plane pools",
+        {
+            "nodePools": {
+                "cp": {"role": "control-plane", "serverType": "cx33", "count": 1},
+                "control-plane": {
+                    "role": "control-plane",
+                    "serverType": "cx33",
+                    "count": 2,
+                },
+                "workers": {"role": "worker", "serverType": "cx33", "count": 1},
+            }
+        },
+        "nodePools has 2 control-plane pools (control-plane, cp): with "
+        "enableCluster, keep one and set its count",
+    ),
+    (
         "cluster without its Hetzner token",
         {"hcloudClusterToken": None},
         "hcloudClusterToken is required when enableCluster is true: run `pulumi "

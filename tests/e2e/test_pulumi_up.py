@@ -66,12 +66,20 @@ def open_stack(workspace: Path, tools: Path, cloud: Cloud) -> auto.Stack:
     return stack
 
 
-def set_worker_count(workspace: Path, count: int) -> None:
-    """Change one setting in the stack file, as a user would in an editor."""
+def edit_settings(workspace: Path, change) -> None:
+    """Change the stack file's settings, as a user would in an editor."""
     stack_file = workspace / "stacks" / f"Pulumi.{STACK}.yaml"
     written = yaml.safe_load(stack_file.read_text())
-    written["config"]["souverain:nodePools"]["workers"]["count"] = count
+    change(written["config"])
     stack_file.write_text(yaml.safe_dump(written))
+
+
+def set_worker_count(workspace: Path, count: int) -> None:
+    """Set the workers pool's count."""
+    edit_settings(
+        workspace,
+        lambda config: config["souverain:nodePools"]["workers"].update(count=count),
+    )
 
 
 def changed_resources(lines: list[str]) -> list[tuple[str, str, str]]:
@@ -141,6 +149,13 @@ def test_a_stack_is_created_kept_changed_refreshed_and_destroyed(
     }
     assert changed_resources(lines) == [("+", "hcloud:index:Server", "acme-workers-2")]
     set_worker_count(workspace, 1)
+
+    # A new image is for servers created from now on: none is rebuilt.
+    edit_settings(
+        workspace, lambda config: config.update({"souverain:image": "debian-12"})
+    )
+    stack.preview(expect_no_changes=True)
+    edit_settings(workspace, lambda config: config.pop("souverain:image"))
 
     # A teammate edits a server's labels in the Hetzner console: refresh notices,
     # and the next preview puts them back.
