@@ -25,6 +25,7 @@ import referencing.jsonschema
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from tests.fakes.openapi_paths import PathIndex
 from tests.fakes.serving import SHARED_SPECS, read_spec
 
 # bunny.net publishes the spec at https://core-api-public-docs.b-cdn.net/docs/v3/public.json.
@@ -35,9 +36,6 @@ SPEC_FILE = Path(
 SPEC_URI = "urn:souverain:bunnynet-core-spec"
 # The spec's one error schema; refusals made before an operation runs follow it.
 ERROR_SCHEMA = "ApiErrorData"
-HTTP_METHODS = frozenset(
-    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-)
 # Answers the API gives that the spec leaves out, with the schema they follow.
 UNDOCUMENTED_RESPONSES = {
     # The spec documents these 201s without a body, yet the API returns the new zone:
@@ -147,11 +145,11 @@ def _field(err: ValidationError) -> str | None:
     return text or None
 
 
-class Contract:
+class Contract(PathIndex):
     """The operations, parameters and schemas of the official Core API spec."""
 
     def __init__(self, spec: dict[str, Any]):
-        self.spec = spec
+        super().__init__(spec)
         # The spec is OpenAPI 3.0, whose schemas are close to JSON Schema draft 4
         # (boolean exclusiveMinimum, $ref siblings ignored) once `nullable` is gone.
         resource = referencing.Resource.from_contents(
@@ -160,24 +158,6 @@ class Contract:
         )
         self._registry = referencing.Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft4Validator] = {}
-        # Literal segments win over parameters: /pullzone/loadFreeCertificate is not
-        # /pullzone/{id}.
-        self._templates = [
-            (template, _template_pattern(template))
-            for template in sorted(spec["paths"], key=lambda t: (t.count("{"), t))
-        ]
-
-    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
-        """The spec's template for `path` and the raw values of its parameters."""
-        for template, pattern in self._templates:
-            found = pattern.fullmatch(path)
-            if found:
-                return template, found.groupdict()
-        return None
-
-    def methods(self, template: str) -> set[str]:
-        """The lowercase HTTP methods the spec has operations for on `template`."""
-        return set(self.spec["paths"][template]) & HTTP_METHODS
 
     def parse(
         self,
@@ -320,17 +300,6 @@ class Contract:
                 format_checker=_formats,
             )
         return self._validators[pointer]
-
-
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{([^}]+)\}", template)
-    # re.split keeps the captured names at the odd positions.
-    return re.compile(
-        "".join(
-            f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part)
-            for index, part in enumerate(parts)
-        )
-    )
 
 
 def _typed(raw: str, schema: Body, name: str) -> Any:

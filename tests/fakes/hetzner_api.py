@@ -33,7 +33,6 @@ from tests.fakes.hetzner_catalog import (
 )
 from tests.fakes.hetzner_contract import (
     ERROR_SCHEMA_OPERATION,
-    HTTP_METHODS,
     ApiError,
     Body,
     Call,
@@ -47,6 +46,7 @@ from tests.fakes.hetzner_networks import NetworkRoutes
 from tests.fakes.hetzner_server_parts import ServerPartRoutes
 from tests.fakes.hetzner_servers import ServerRoutes
 from tests.fakes.hetzner_state import NOW, HetznerState
+from tests.fakes.openapi_paths import HTTP_METHODS
 from tests.fakes.serving import LoopbackServer, ServedFake
 
 __all__ = [

@@ -30,6 +30,7 @@ from tests.fakes.hetzner_relaxations import (
     drop_echoed,
     relaxed,
 )
+from tests.fakes.openapi_paths import PathIndex
 from tests.fakes.serving import SHARED_SPECS, read_spec
 
 # Hetzner publishes the spec at https://docs.hetzner.cloud/cloud.spec.json.
@@ -40,10 +41,6 @@ SPEC_URI = "urn:souverain:hetzner-cloud-spec"
 # Every operation in the spec shares one error schema; requests the spec has no
 # operation for (404, 405) are held to this operation's.
 ERROR_SCHEMA_OPERATION = ("/locations", "get")
-# The keys of an OpenAPI path item that name operations (others are parameters etc.).
-HTTP_METHODS = frozenset(
-    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-)
 # The statuses the spec's table of error codes gives these codes.
 INVALID_INPUT_STATUS = 422
 JSON_ERROR_STATUS = 400
@@ -108,22 +105,11 @@ def _pointer(*parts: str | int) -> str:
     return "".join(f"/{token}" for token in tokens)
 
 
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{([^}]+)\}", template)
-    # re.split keeps the captured names at the odd positions.
-    return re.compile(
-        "".join(
-            f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part)
-            for index, part in enumerate(parts)
-        )
-    )
-
-
-class Contract:
+class Contract(PathIndex):
     """The operations, parameters and schemas of the official Cloud API spec."""
 
     def __init__(self, spec: dict[str, Any]):
-        self.spec = spec
+        super().__init__(spec)
         # The spec is OpenAPI 3.1, whose schemas are JSON Schema 2020-12; registering
         # the whole document lets a schema's $ref point anywhere inside it.
         resource = referencing.Resource.from_contents(
@@ -131,23 +117,6 @@ class Contract:
         )
         self._registry = referencing.Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
-        # Literal segments win over parameters: /servers/actions is not /servers/{id}.
-        self._templates = [
-            (template, _template_pattern(template))
-            for template in sorted(spec["paths"], key=lambda t: (t.count("{"), t))
-        ]
-
-    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
-        """The spec's template for `path` and the raw values of its parameters."""
-        for template, pattern in self._templates:
-            found = pattern.fullmatch(path)
-            if found:
-                return template, found.groupdict()
-        return None
-
-    def methods(self, template: str) -> set[str]:
-        """The lowercase HTTP methods the spec has operations for on `template`."""
-        return set(self.spec["paths"][template]) & HTTP_METHODS
 
     def parse(
         self,

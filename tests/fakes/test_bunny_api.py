@@ -9,11 +9,11 @@ import requests
 
 from tests.fakes.bunny_api import ACCESS_KEY, NOW, FakeBunnyApi, RecordedRequest
 from tests.fakes.bunny_contract import (
-    HTTP_METHODS,
     UNDOCUMENTED_RESPONSES,
     load_contract,
     nullable_as_json_schema,
 )
+from tests.fakes.openapi_paths import HTTP_METHODS
 
 
 @pytest.fixture
