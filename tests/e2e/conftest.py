@@ -6,6 +6,7 @@ are skipped, except in CI (CI=true), where a missing tool is a failure.
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,11 +39,7 @@ def tools() -> Path:
     """The folder tests/e2e/tools.sh built the Pulumi CLI and plugins into."""
     missing = [
         path
-        for path in (
-            TOOLS / "bin" / "pulumi",
-            TOOLS / "bin" / "pulumi-resource-pulumi-python",
-            TOOLS / "pulumi-home" / "plugins",
-        )
+        for path in (TOOLS / "bin" / "pulumi", TOOLS / "pulumi-home" / "plugins")
         if not path.exists()
     ]
     if missing:
@@ -62,6 +59,22 @@ def cloud(s3: S3Server) -> Iterator[Cloud]:
     with FakeHetznerApi(token=HCLOUD_TOKEN) as hetzner, FakeBunnyApi() as bunny:
         yield Cloud(hetzner, bunny, s3)
         assert hetzner.contract_violations == []
+
+
+@pytest.fixture
+def dynamic_provider_host(tmp_path: Path) -> Path:
+    """A folder holding the program the engine starts for Python dynamic providers.
+
+    The engine looks for `pulumi-resource-pulumi-python` on PATH and runs it with its
+    own arguments; ours runs this interpreter, where `components` is importable, so
+    the pickled providers load the code under test.
+    """
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    host = folder / "pulumi-resource-pulumi-python"
+    host.write_text(f'#!/bin/sh\nexec "{sys.executable}" -u -m pulumi.dynamic "$@"\n')
+    host.chmod(0o755)
+    return folder
 
 
 @pytest.fixture

@@ -22,10 +22,13 @@ STACK = "e2e"
 TYPE_TOKEN = re.compile(r"^[a-z0-9-]+:[^:\s]+:[A-Za-z]+$")
 
 
-def open_stack(workspace: Path, tools: Path, cloud: Cloud) -> auto.Stack:
+def open_stack(
+    workspace: Path, tools: Path, cloud: Cloud, provider_host: Path
+) -> auto.Stack:
     """The e2e stack with its settings, pointed at the fakes, running __main__.py."""
+    path = os.pathsep.join([str(provider_host), str(tools / "bin"), os.environ["PATH"]])
     env = {
-        "PATH": f"{tools / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PATH": path,
         "PULUMI_BACKEND_URL": f"file://{workspace / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -104,9 +107,9 @@ def timed(step: str, run):
 
 
 def test_a_stack_is_created_kept_changed_refreshed_and_destroyed(
-    workspace: Path, tools: Path, cloud: Cloud
+    workspace: Path, tools: Path, cloud: Cloud, dynamic_provider_host: Path
 ):
-    stack = open_stack(workspace, tools, cloud)
+    stack = open_stack(workspace, tools, cloud, dynamic_provider_host)
     hetzner = cloud.hetzner.state
 
     up = timed("pulumi up", lambda: stack.up(on_output=print))

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build the tools the end-to-end tests need from pinned Go modules, into a cache outside
-# the repository: the Pulumi CLI, our bridged hcloud provider plugin, and the shim the
-# engine starts to serve Python dynamic providers. Needs only Go and the project venv.
+# the repository: the Pulumi CLI and our bridged hcloud provider plugin. Needs only Go
+# and a Python 3 (to read go.mod's JSON).
 #
-#   tests/e2e/tools.sh [PYTHON]   PYTHON: the venv's interpreter (.venv/bin/python)
+#   tests/e2e/tools.sh [PYTHON]   PYTHON: a Python 3 interpreter (default: python3)
 #   source "${SOUVERAIN_E2E_TOOLS:-$HOME/.cache/souverain-e2e}/env.sh"
 #
 # Each tool is stamped with what it was built from; a second run with the same pins and
@@ -19,7 +19,7 @@ HCLOUD_PLUGIN_VERSION=v1.43.3
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cache=${SOUVERAIN_E2E_TOOLS:-$HOME/.cache/souverain-e2e}
-python=${1:-$repo/.venv/bin/python}
+python=${1:-python3}
 bin=$cache/bin
 stamps=$cache/stamps
 export PULUMI_HOME=$cache/pulumi-home
@@ -31,8 +31,8 @@ case $cache in
   exit 2
   ;;
 esac
-if [[ ! -x $python ]] || ! "$python" -c 'import pulumi.dynamic' 2>/dev/null; then
-  echo "tools.sh: $python cannot import pulumi; pass the venv's python" >&2
+if ! "$python" -c 'import json' 2>/dev/null; then
+  echo "tools.sh: $python is not a Python 3 interpreter; pass one" >&2
   exit 2
 fi
 if ! command -v go >/dev/null; then
@@ -107,18 +107,6 @@ generate_hcloud_schema() {
   rm -f "$1/Pulumi.yaml"
 }
 
-# The engine serves Python dynamic providers by starting pulumi-resource-pulumi-python
-# (looked up beside the pulumi binary and on PATH) with its own arguments; it must run
-# the venv's interpreter, where pulumi and the providers' own modules are importable.
-write_dynamic_shim() {
-  cat >"$bin/pulumi-resource-pulumi-python" <<EOF
-#!/bin/sh
-# Written by tests/e2e/tools.sh: serves Python dynamic providers for the engine.
-exec "$python" -u -m pulumi.dynamic "\$@"
-EOF
-  chmod +x "$bin/pulumi-resource-pulumi-python"
-}
-
 if fresh pulumi-cli "$PULUMI_VERSION" && [[ -x $bin/pulumi ]]; then
   echo "tools.sh: pulumi $PULUMI_VERSION is built already"
 else
@@ -139,8 +127,9 @@ else
   echo "$hcloud_want" >"$stamps/hcloud-plugin"
 fi
 
-# Cheap, and the interpreter's path may change: always rewrite.
-write_dynamic_shim
+# The shim the engine starts for Python dynamic providers is not built here: each
+# test run writes its own, for its own interpreter (tests/e2e/conftest.py), so a tool
+# cache shared by two checkouts never runs one checkout's providers with the other's.
 
 cat >"$cache/env.sh" <<EOF
 # Written by tests/e2e/tools.sh; source it before running the end-to-end tests.
