@@ -24,7 +24,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components import config_cluster, config_messages, config_rules
+from components import (
+    capacity,
+    config_apps,
+    config_cluster,
+    config_messages,
+    config_rules,
+)
+from components.config_apps import AppSettings, AppSize
 from components.errors import ConfigError
 from components.hetzner.catalog import load_catalog
 from components.hetzner.object_storage import endpoint_for
@@ -32,12 +39,6 @@ from components.text import one_of
 
 NAMESPACE = config_messages.NAMESPACE
 LOAD_BALANCER_TYPES = tuple(config_rules.LOAD_BALANCER_TARGETS)
-
-# Parts that later issues build; each switch is refused while its issue is open, so a
-# stack never silently lacks what its file asks for.
-UNBUILT_PARTS = {
-    "enable_apps": 8,
-}
 
 
 def _problem(message: str) -> PydanticCustomError:
@@ -197,7 +198,9 @@ class StackConfig(_Model):
     app_namespaces: list[str] = []
     """Namespaces for the startup's own images; unset, one named after the startup."""
     enable_apps: bool = False
-    """The self-hosted tools on the cluster (issue #8)."""
+    """The self-hosted tools on the cluster: analytics, secrets, CRM, errors, login."""
+    apps: dict[str, AppSettings] = {}
+    """Per tool (umami, openbao, twenty, glitchtip, hanko): its switch and sizes."""
 
     @field_validator("startup_name")
     @classmethod
@@ -356,16 +359,12 @@ class StackConfig(_Model):
     def _namespace_named_by_the_rules(cls, value: str | None) -> str | None:
         return _checked(value, config_rules.namespace_problem) if value else value
 
-    @field_validator(*UNBUILT_PARTS)
+    @field_validator("apps", mode="before")
     @classmethod
-    def _part_is_built(cls, enabled: bool, info: ValidationInfo) -> bool:
-        if enabled:
-            issue = UNBUILT_PARTS[info.field_name]
-            raise _problem(
-                f"asks for a part souverain does not deploy yet (issue #{issue}): "
-                "set it to false"
-            )
-        return enabled
+    def _tools_known(cls, apps: Any) -> Any:
+        if isinstance(apps, dict):
+            _raise_all(config_apps.tool_problems(apps), "apps")
+        return apps
 
     def ingress_pools(self) -> list[str]:
         """Names of the pools whose servers the load balancer sends web traffic to.
@@ -386,6 +385,11 @@ class StackConfig(_Model):
             for name, pool in self.node_pools.items()
             if pool.role == "control-plane"
         )
+
+    @property
+    def tools(self) -> dict[str, AppSize]:
+        """The self-hosted tools the stack runs, with their sizes; empty when off."""
+        return config_apps.enabled_apps(self.enable_apps, self.apps)
 
     @property
     def snapshot_cron(self) -> str | None:
@@ -437,7 +441,7 @@ SECRET_SETTINGS = {
     "enableEmail": ("scalewayAccessKey", "scalewaySecretKey"),
     "enableCluster": ("hcloudClusterToken",),
 }
-MODELS = [StackConfig, NodePool]
+MODELS = [StackConfig, NodePool, AppSettings]
 
 
 def _checked(value: str, rule: Any) -> str:
@@ -545,6 +549,11 @@ def _part_problems(raw: dict[str, Any]) -> list[str]:
             raw.get("etcdSnapshotSchedule", config_cluster.SNAPSHOT_SCHEDULE),
         )
         problems += [problem] if problem else []
+    if _switched_on(raw.get("enableApps")):
+        problems += config_apps.apps_problem(
+            _switched_on(raw.get("enableCluster")),
+            _switched_on(raw.get("enableBuckets")),
+        )
     email_without_dns = _switched_on(raw.get("enableEmail")) and not _switched_on(
         raw.get("enableBunny")
     )
@@ -586,6 +595,10 @@ def parse_stack_config(
     except ValidationError as err:
         errors = err.errors(include_url=False)
         problems += [_describe(e) for e in _without_echoes(errors, skipped)]
+    if problems:
+        raise ConfigError(problems, stack_file)
+    # Last, on settings known to be sound: the pools must hold what runs on them.
+    problems = capacity.capacity_problems(config, context["today"])
     if problems:
         raise ConfigError(problems, stack_file)
     return config

@@ -6,7 +6,7 @@ pasted private key by mistake, and an error message must never print it back.
 """
 
 import difflib
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
@@ -21,6 +21,13 @@ KINDS = {
     int: "a number",
     float: "a number",
     type(None): "nothing",
+}
+
+
+# What each entry of a map setting holds, for an entry written as something else.
+ENTRY_SHAPES = {
+    "nodePools": "a map with role, serverType and count",
+    "apps": "a map with enabled, cpu, memory or storage",
 }
 
 
@@ -51,9 +58,25 @@ def setting_path(loc: tuple) -> str:
     return path
 
 
+def nested_model(root: type[BaseModel], key: Any) -> type[BaseModel] | None:
+    """The model of each entry of the map setting `key` (nodePools: NodePool)."""
+    for name, field in root.model_fields.items():
+        if (field.alias or to_camel(name)) == key:
+            entry = (get_args(field.annotation) or (None,))[-1]
+            if isinstance(entry, type) and issubclass(entry, BaseModel):
+                return entry
+    return None
+
+
 def closest_setting(loc: tuple, models: list[type[BaseModel]]) -> str | None:
-    """The known setting an unknown key at `loc` was most likely meant to be."""
-    model = models[0] if len(loc) == 1 else models[1]
+    """The known setting an unknown key at `loc` was most likely meant to be.
+
+    `models[0]` is the stack's model; a key inside a map setting is matched
+    against that map's entry model.
+    """
+    model = models[0] if len(loc) == 1 else nested_model(models[0], loc[0])
+    if model is None:
+        return None
     known = sorted(
         field.alias or to_camel(name) for name, field in model.model_fields.items()
     )
@@ -107,8 +130,7 @@ def describe(error: dict, models: list[type[BaseModel]], expected: str) -> str:
         word = "at least" if kind == "greater_than_equal" else "at most"
         return f"{field} is {echo(value)}: it must be {word} {bound}"
     if kind in ("model_type", "model_attributes_type"):
-        # NodePool is the only nested model.
-        shape = "a map with role, serverType and count"
+        shape = ENTRY_SHAPES.get(loc[0], "a map")
         return f"{field} must be {shape}, not {kind_of(value)}"
     if kind == "dict_type":
         return f"{field} must be a map of name: value, not {kind_of(value)}"

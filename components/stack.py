@@ -15,7 +15,12 @@ from components.hetzner.network import PrivateNetwork, PrivateNetworkArgs
 from components.hetzner.node_pool import NodePool, NodePoolArgs
 from components.kubernetes import nodes
 from components.kubernetes.node_inputs import check_renders, declare_node_inputs
-from components.stack_cluster import cluster_settings, declare_addons, declare_cluster
+from components.stack_cluster import (
+    cluster_settings,
+    declare_addons,
+    declare_apps,
+    declare_cluster,
+)
 
 
 def ssh_key_fingerprint(public_key: str) -> str:
@@ -245,6 +250,7 @@ def declare_stack(config: StackConfig) -> None:
                 storage_replication=config.bunny_storage_replication,
                 access_key=pulumi.Output.secret(config.bunny_access_key),
                 api_url=config.bunny_api_url,
+                extra_direct_names=list(config.tools),
             ),
         )
         pulumi.export("nameservers", edge.nameservers)
@@ -255,7 +261,9 @@ def declare_stack(config: StackConfig) -> None:
         registry_config = declare_scaleway(config, edge)
 
     if cluster is not None:
-        declare_addons(config, cluster, network, registry_config)
+        addons = declare_addons(config, cluster, network, registry_config)
+        if config.tools and buckets is not None:
+            declare_apps(config, addons, buckets[1])
 
     pulumi.export("loadBalancerIpv4", balancer.ipv4)
     pulumi.export("loadBalancerIpv6", balancer.ipv6)

@@ -2,11 +2,15 @@
 
 import pulumi
 
+from components import capacity
 from components.config import StackConfig
+from components.hetzner import layout
+from components.hetzner.bucket import Bucket
 from components.hetzner.network import PrivateNetwork
 from components.hetzner.node_pool import NodePool
 from components.kubernetes import nodes
 from components.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
+from components.kubernetes.apps import SelfHostedApps, SelfHostedAppsArgs
 from components.kubernetes.cluster import K3sCluster, K3sClusterArgs
 from components.kubernetes.node_inputs import ClusterNodeInputs
 
@@ -83,3 +87,37 @@ def declare_addons(
     if addons.rancher_admin_password is not None:
         pulumi.export("rancherAdminPassword", addons.rancher_admin_password)
     return addons
+
+
+def app_node_selector(config: StackConfig) -> dict[str, str]:
+    """Where the tools' pods run: the worker servers, or anywhere on a stack with
+    none (the capacity check counts the same pools)."""
+    pools = capacity.app_pools(config)
+    if all(config.node_pools[name].role == "worker" for name in pools):
+        return {layout.LABEL_ROLE: "worker"}
+    return {}
+
+
+def declare_apps(
+    config: StackConfig, addons: ClusterAddons, backups: Bucket
+) -> SelfHostedApps:
+    """The self-hosted tools on the cluster; exports their addresses."""
+    apps = SelfHostedApps(
+        f"{config.startup_name}-apps",
+        SelfHostedAppsArgs(
+            kubernetes_provider=addons.kubernetes_provider,
+            addons=addons.ingress_releases,
+            tools=config.tools,
+            domain=config.domain,
+            startup_name=config.startup_name,
+            letsencrypt_email=config.rancher_contact,
+            backups_bucket=backups.bucket_name,
+            s3_endpoint=config.s3_endpoint,
+            s3_access_key=pulumi.Output.secret(config.s3_access_key),
+            s3_secret_key=pulumi.Output.secret(config.s3_secret_key),
+            backup_retention_days=config.backup_retention_days,
+            node_selector=app_node_selector(config),
+        ),
+    )
+    pulumi.export("appUrls", apps.urls)
+    return apps

@@ -31,7 +31,8 @@ def _inline(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {_inline(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_inline(v) for v in value) + "]"
-    text = str(value)
+    # A multi-line value (a chart's config file) would break the tree: one line.
+    text = str(value).replace("\n", "\\n")
     if len(text) > MAX_VALUE_CHARS:
         return f"{text[:MAX_VALUE_CHARS]}… ({len(text)} chars)"
     return text

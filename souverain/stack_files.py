@@ -71,11 +71,18 @@ def _read_project(manifest: Path) -> Project:
 def _read_yaml(path: Path, shown_as: str) -> dict:
     """The YAML map in `path`; a broken file is a ConfigError naming line and column."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(
             ["the file is not UTF-8 text: save it again as UTF-8"], shown_as
         ) from None
+    return parse_yaml(text, shown_as)
+
+
+def parse_yaml(text: str, shown_as: str) -> dict:
+    """The YAML map in `text`, read as a stack file is; errors name line and column."""
+    try:
+        data = yaml.load(text, Loader=YAML_LOADER) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -126,10 +133,22 @@ def read_stack_config(project: Project, stack: str) -> tuple[dict[str, str], set
         known = ", ".join(project.stacks()) or "none yet"
         raise SouverainError(
             f"stack '{stack}' has no settings file {path.relative_to(project.root)}: "
-            f"known stacks are {known} (copy one of their files to start {stack})"
+            f"known stacks are {known} (start {stack} with `souverain new {stack} "
+            "--domain <domain>`)"
         )
     shown_as = str(path.relative_to(project.root))
-    stack_values = _read_yaml(path, shown_as).get("config") or {}
+    return engine_config(project, _read_yaml(path, shown_as), shown_as)
+
+
+def engine_config(
+    project: Project, document: dict, shown_as: str
+) -> tuple[dict[str, str], set[str]]:
+    """The engine-style config map of a stack file's parsed `document`.
+
+    Split from `read_stack_config` so `souverain new` checks a stack file it has not
+    written yet exactly as the plan will read it.
+    """
+    stack_values = document.get("config") or {}
     if not isinstance(stack_values, dict):
         raise ConfigError(["'config' must be a map of key: value"], shown_as)
 

@@ -1,6 +1,6 @@
 """The startup's edge at bunny.net: its DNS zone, CDN pull zones and edge storage."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -39,6 +39,15 @@ class BunnyEdgeArgs:
     """The bunny.net API key (kept secret)."""
     api_url: str
     """bunny.net's Core API URL."""
+    extra_direct_names: list[str] = field(default_factory=list)
+    """Further labels that point at the load balancer, e.g. the self-hosted tools'
+    (umami for umami.<domain>)."""
+
+
+def direct_names(extra: list[str]) -> list[str]:
+    """The labels with A and AAAA records at the load balancer: the app, its API,
+    Rancher, then `extra` in the order given, each once."""
+    return list(dict.fromkeys([*DIRECT_NAMES, *extra]))
 
 
 def record_name(label: str, record_type: str) -> str:
@@ -51,7 +60,7 @@ class BunnyEdge(pulumi.ComponentResource):
 
     The site's pull zone pulls from the load balancer with the domain as host header,
     so TLS on the nodes answers as for any visitor; app, api and rancher bypass the
-    CDN and point at the load balancer.
+    CDN and point at the load balancer, as do the extra names asked for.
     """
 
     nameservers: pulumi.Output[list[str]]
@@ -102,7 +111,7 @@ class BunnyEdge(pulumi.ComponentResource):
             ("www", {"type": "CNAME", "value": site.cdn_hostname}),
             ("", {"type": "CAA", "value": CAA_ISSUER, "flags": 0, "tag": "issue"}),
         ]
-        for label in DIRECT_NAMES:
+        for label in direct_names(args.extra_direct_names):
             records.append((label, {"type": "A", "value": args.balancer_ipv4}))
             records.append((label, {"type": "AAAA", "value": args.balancer_ipv6}))
 

@@ -125,6 +125,9 @@ class ClusterAddons(pulumi.ComponentResource):
 
     kubernetes_provider: k8s.Provider
     """The provider for the cluster, for later components (not an output)."""
+    ingress_releases: list[Release]
+    """Volumes, certificates and Traefik: what a later component's web app needs
+    before it is installed (not an output)."""
     rancher_url: pulumi.Output[str]
     """https://rancher.<domain>."""
     rancher_bootstrap_password: pulumi.Output[str]
@@ -194,6 +197,8 @@ class ClusterAddons(pulumi.ComponentResource):
         traefik = self._release(
             "traefik", charts.TRAEFIK, settings, [ready, csi, cert_manager]
         )
+
+        self.ingress_releases = [csi, cert_manager, traefik]
 
         bootstrap_password = random.RandomPassword(
             f"{name}-rancher-bootstrap-password",

@@ -237,12 +237,6 @@ BAD_CONFIGURATIONS = [
         "or lb31",
     ),
     (
-        "switch for a part not built yet",
-        {"enableApps": True},
-        "enableApps asks for a part souverain does not deploy yet (issue #8): set "
-        "it to false",
-    ),
-    (
         "switch that is not a boolean",
         {"enableBuckets": "yes please"},
         "enableBuckets 'yes please' is not true or false",
@@ -490,11 +484,13 @@ def test_every_problem_is_reported_at_once(settings):
 
     problems = problems_of(settings)
 
+    # Parts switched on without what they stand on come first, then each setting.
     assert [p.split(" ", 1)[0] for p in problems] == [
+        "enableApps",
+        "enableApps",
         "domain",
         "location",
         "nodePools",
-        "enableApps",
     ]
 
 

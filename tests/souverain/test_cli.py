@@ -41,8 +41,8 @@ def test_plan_prod_lists_the_resources_and_the_counts():
         result.stdout
     )
     assert result.stdout.endswith(
-        "86 resources to create (bunny 17, hcloud 20, kubernetes 9, pulumi 2, "
-        "random 3, s3 2, scaleway 5, souverain 14, tls 14)\n"
+        "167 resources to create (bunny 27, hcloud 20, kubernetes 69, pulumi 2, "
+        "random 13, s3 2, scaleway 5, souverain 15, tls 14)\n"
     )
     assert "pulumi:providers:scaleway acme-scaleway  accessKey=[secret]" in (
         result.stdout
@@ -79,17 +79,17 @@ def test_plan_json_is_written_and_byte_identical_across_runs(tmp_path):
     document = json.loads(first.read_text())
     assert document["summary"] == {
         "by_provider": {
-            "bunny": 17,
+            "bunny": 27,
             "hcloud": 20,
-            "kubernetes": 9,
+            "kubernetes": 69,
             "pulumi": 2,
-            "random": 3,
+            "random": 13,
             "s3": 2,
             "scaleway": 5,
-            "souverain": 14,
+            "souverain": 15,
             "tls": 14,
         },
-        "total": 86,
+        "total": 167,
     }
 
 
@@ -208,3 +208,24 @@ def test_another_checkout_with_its_own_components_is_refused(tmp_path):
 
     assert result.exit_code == EXIT_USER_ERROR
     assert f"this souverain is installed from {REPO}, not {project}" in result.stderr
+
+
+def test_a_pool_too_small_for_the_tools_exits_with_the_shortfall(tmp_path):
+    prod = (REPO / "stacks" / "Pulumi.prod.yaml").read_text()
+    small = prod.replace(
+        "serverType: cx43\n      count: 2", "serverType: cx23\n      count: 1"
+    )
+    assert small != prod
+    project = make_project(tmp_path, "small", small)
+
+    result = souverain("plan", "--stack", "small", "--project-dir", str(project))
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    assert (
+        "apps need 4.65 CPU and 10.2 GiB (the tools 3.2 CPU and 6.1 GiB, the add-ons "
+        "1.45 CPU and 4.1 GiB), but the workers pool offers 1.75 CPU and 3.0 GiB: "
+        "grow workers to 4 servers or use cx43"
+    ) in " ".join(result.stderr.split())
+    assert "stacks/Pulumi.small.yaml" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""

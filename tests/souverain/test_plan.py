@@ -30,14 +30,14 @@ def test_prod_plans_five_servers_a_network_firewalls_and_a_balancer_in_one_place
     plan = plan_stack("prod", REPO)
 
     assert plan.counts() == {
-        "bunny": 17,
+        "bunny": 27,
         "hcloud": 20,
-        "kubernetes": 9,
+        "kubernetes": 69,
         "pulumi": 2,
-        "random": 3,
+        "random": 13,
         "s3": 2,
         "scaleway": 5,
-        "souverain": 14,
+        "souverain": 15,
         "tls": 14,
     }
     servers = plan.of_type(SERVER)
@@ -118,7 +118,8 @@ def test_unknown_stack_names_the_known_ones(tmp_path):
 
     assert str(caught.value) == (
         "stack 'staging' has no settings file stacks/Pulumi.staging.yaml: known "
-        "stacks are dev, prod (copy one of their files to start staging)"
+        "stacks are dev, prod (start staging with `souverain new staging --domain "
+        "<domain>`)"
     )
 
 
@@ -233,14 +234,24 @@ def test_prod_wires_the_domain_to_the_cdn_and_the_load_balancer():
         ("app", "A"),
         ("app", "AAAA"),
         ("assets", "CNAME"),
+        ("glitchtip", "A"),
+        ("glitchtip", "AAAA"),
+        ("hanko", "A"),
+        ("hanko", "AAAA"),
+        ("openbao", "A"),
+        ("openbao", "AAAA"),
         ("rancher", "A"),
         ("rancher", "AAAA"),
+        ("twenty", "A"),
+        ("twenty", "AAAA"),
+        ("umami", "A"),
+        ("umami", "AAAA"),
         ("www", "CNAME"),
     ]
     assert records[("", "CAA")].inputs["value"] == "letsencrypt.org"
     assert records[("", "CAA")].inputs["tag"] == "issue"
     balancer = by_name["acme-lb"].urn
-    for label in ("app", "api", "rancher"):
+    for label in ("app", "api", "rancher", "umami", "openbao", "twenty", "hanko"):
         assert balancer in records[(label, "A")].dependencies, label
     assert site.urn in records[("www", "CNAME")].dependencies
     assert site.urn in records[("", "PULLZONE")].dependencies
@@ -346,3 +357,48 @@ def test_an_option_the_pinned_k3s_lacks_stops_the_plan_with_one_line(monkeypatch
         "v1.35.5+k3s1: did you mean 'flannel-iface'? (the names are in "
         "components/kubernetes/k3s_flags.json)"
     )
+
+
+def test_prod_runs_the_five_tools_each_with_its_database_and_hostname():
+    plan = plan_stack("prod", REPO)
+    by_name = {r.name: r for r in plan.resources}
+
+    hosts = {
+        r.inputs["metadata"]["namespace"]: r.inputs["spec"]["rules"][0]["host"]
+        for r in plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    }
+    assert hosts == {
+        "umami": "umami.acme.example",
+        "openbao": "openbao.acme.example",
+        "twenty": "twenty.acme.example",
+        "glitchtip": "glitchtip.acme.example",
+        "hanko": "hanko.acme.example",
+    }
+    databases = {
+        r.inputs["metadata"]["name"]: r.inputs["spec"]["storage"]["size"]
+        for r in plan.of_type("kubernetes:postgresql.cnpg.io/v1:Cluster")
+    }
+    assert databases == {
+        "umami-db": "10Gi",
+        "openbao-db": "10Gi",
+        "twenty-db": "40Gi",
+        "glitchtip-db": "20Gi",
+        "hanko-db": "10Gi",
+    }
+    stores = plan.of_type("kubernetes:barmancloud.cnpg.io/v1:ObjectStore")
+    assert {s.inputs["spec"]["configuration"]["endpointURL"] for s in stores} == {
+        "https://fsn1.your-objectstorage.com"
+    }
+    assert sorted(
+        s.inputs["spec"]["configuration"]["destinationPath"] for s in stores
+    ) == [f"s3://acme-backups/postgres/{tool}" for tool in sorted(hosts)]
+    # Every tool waits for Traefik, cert-manager and the volumes.
+    for tool in hosts:
+        namespace = by_name[f"acme-apps-{tool}-namespace"]
+        for addon in ("acme-traefik", "acme-cert-manager", "acme-hcloud-csi"):
+            assert by_name[addon].urn in namespace.dependencies, namespace.urn
+    deployments = plan.of_type("kubernetes:apps/v1:Deployment")
+    assert {
+        d.inputs["spec"]["template"]["spec"]["nodeSelector"]["souverain.eu/role"]
+        for d in deployments
+    } == {"worker"}

@@ -60,3 +60,15 @@ def test_components_that_wait_on_each_other_keep_name_order():
         "└─ souverain:test:Part b",
         "   └─ test:Thing two",
     ]
+
+
+def test_a_multi_line_value_stays_on_its_resources_line():
+    # Regression: OpenBao's chart takes its config file as one multi-line value,
+    # which broke the tree over several lines.
+    release = resource("acme-apps-openbao", "kubernetes:helm.sh/v3:Release")
+    release = PlannedResource(**{**release.__dict__, "inputs": {"config": "a\nb"}})
+
+    text = render_plan(Plan("souverain", "dev", [release]))
+
+    assert "─ kubernetes:Release acme-apps-openbao  config=a\\nb\n" in text
+    assert len(text.splitlines()) == 5

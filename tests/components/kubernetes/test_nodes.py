@@ -32,18 +32,6 @@ def test_first_control_plane_server_starts_the_cluster_and_comes_first(settings)
     ]
 
 
-def test_an_empty_control_plane_pool_never_starts_the_cluster(settings):
-    settings["nodePools"]["a-standby"] = {
-        "role": "control-plane",
-        "serverType": "cx33",
-        "count": 0,
-    }
-
-    nodes = cluster_nodes(config_of(settings))
-
-    assert [n.name for n in nodes if n.initialises] == ["acme-control-plane-1"]
-
-
 def test_a_new_pool_moves_no_existing_server(settings):
     before = pool_private_ips(config_of(settings), "workers")
     settings["nodePools"]["batch"] = {
