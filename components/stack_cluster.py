@@ -117,6 +117,7 @@ def declare_apps(
             s3_secret_key=pulumi.Output.secret(config.s3_secret_key),
             backup_retention_days=config.backup_retention_days,
             node_selector=app_node_selector(config),
+            rancher_provider=addons.rancher_provider,
         ),
     )
     pulumi.export("appUrls", apps.urls)

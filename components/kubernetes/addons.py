@@ -134,6 +134,8 @@ class ClusterAddons(pulumi.ComponentResource):
     """The password of Rancher's first login (secret)."""
     rancher_admin_password: pulumi.Output[str] | None
     """The admin password set by the bootstrap (secret); None when it is off."""
+    rancher_provider: pulumi.ProviderResource | None
+    """pulumi-rancher2 logged in as admin, when the bootstrap switch is on."""
 
     def __init__(
         self,
@@ -227,9 +229,12 @@ class ClusterAddons(pulumi.ComponentResource):
             bootstrap_password.result
         )
         self.rancher_admin_password = None
+        self.rancher_provider = None
         if args.rancher_bootstrap:
-            self.rancher_admin_password = self._bootstrap_rancher(
-                bootstrap_password, rancher, args.ready_timeout_seconds
+            self.rancher_admin_password, self.rancher_provider = (
+                self._bootstrap_rancher(
+                    bootstrap_password, rancher, args.ready_timeout_seconds
+                )
             )
 
         outputs = {
@@ -310,11 +315,13 @@ class ClusterAddons(pulumi.ComponentResource):
         bootstrap_password: random.RandomPassword,
         rancher: Release,
         timeout_seconds: float,
-    ) -> pulumi.Output[str]:
+    ) -> tuple[pulumi.Output[str], pulumi.ProviderResource]:
         """Replace the bootstrap password with a generated one; set the server URL.
 
         pulumi-rancher2 talks to Rancher's public URL, so it first waits until that
-        answers with a trusted certificate (DNS set, Let's Encrypt done).
+        answers with a trusted certificate (DNS set, Let's Encrypt done). Returns the
+        admin password and a provider logged in with the admin token Bootstrap makes,
+        for what is declared in Rancher afterwards (the tools' projects).
         """
         # Imported here: stacks without the bootstrap should not load the provider SDK.
         import pulumi_rancher2 as rancher2
@@ -338,10 +345,16 @@ class ClusterAddons(pulumi.ComponentResource):
             special=False,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        rancher2.Bootstrap(
+        admin = rancher2.Bootstrap(
             f"{self._name}-rancher-admin",
             initial_password=bootstrap_password.result,
             password=admin_password.result,
             opts=pulumi.ResourceOptions(parent=self, provider=api, depends_on=[ready]),
         )
-        return pulumi.Output.secret(admin_password.result)
+        logged_in = rancher2.Provider(
+            f"{self._name}-rancher-api",
+            api_url=admin.url,
+            token_key=admin.token,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return pulumi.Output.secret(admin_password.result), logged_in

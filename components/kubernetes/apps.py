@@ -56,6 +56,8 @@ class SelfHostedAppsArgs:
     """How many days of base backups and WAL each tool keeps."""
     node_selector: dict[str, str] = field(default_factory=dict)
     """Node labels the tools' pods run on (the worker pools)."""
+    rancher_provider: pulumi.ProviderResource | None = None
+    """pulumi-rancher2 as admin: each tool then gets a Rancher project of its own."""
 
 
 def args_problems(args: SelfHostedAppsArgs) -> list[str]:
@@ -115,6 +117,29 @@ class SelfHostedApps(pulumi.ComponentResource):
         for tool, size in args.tools.items():
             self._tool(tool, size, settings, [operator, plugin], issuer)
         self.register_outputs({"urls": self.urls})
+
+    def _namespace_metadata(self, tool: str) -> dict:
+        """The tool's namespace, placed in a Rancher project of its own when Rancher
+        is bootstrapped, so its users can be given that tool and nothing else."""
+        metadata = addons_manifests.namespace(tool)["metadata"]
+        if self._args.rancher_provider is None:
+            return metadata
+        # Imported here: stacks without the bootstrap should not load the provider SDK.
+        import pulumi_rancher2 as rancher2
+
+        project = rancher2.Project(
+            f"{self._name}-{tool}-project",
+            name=tool,
+            # Rancher's name for the cluster it runs on.
+            cluster_id="local",
+            description=f"{tool}.{self._args.domain}, installed by souverain",
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=self._args.rancher_provider
+            ),
+        )
+        # Rancher files a namespace under a project by this annotation, whose value
+        # is the project's id, <cluster>:<project>.
+        return {**metadata, "annotations": {"field.cattle.io/projectId": project.id}}
 
     def _opts(self, depends_on: list[pulumi.Resource]) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(
@@ -192,7 +217,7 @@ class SelfHostedApps(pulumi.ComponentResource):
         args = self._args
         namespace = k8s.core.v1.Namespace(
             f"{self._name}-{tool}-namespace",
-            metadata=addons_manifests.namespace(tool)["metadata"],
+            metadata=self._namespace_metadata(tool),
             opts=self._opts(args.addons),
         )
         generated = {"database": self._password(f"{tool}-database-password")}

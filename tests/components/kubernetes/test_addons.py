@@ -295,3 +295,11 @@ def test_the_provider_is_configured_only_once_the_api_answers(declare):
     provider = resources["acme-kubernetes"]
 
     assert resources["acme-api-ready"].urn in provider.dependencies, provider.urn
+
+
+def test_after_the_bootstrap_rancher2_logs_in_with_the_admin_token(declare):
+    resources = by_name(declare(addons_program()))
+
+    logged_in = resources["acme-rancher-api"]
+    assert logged_in.type == "pulumi:providers:rancher2"
+    assert resources["acme-rancher-admin"].urn in logged_in.dependencies

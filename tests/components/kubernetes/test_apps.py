@@ -208,3 +208,43 @@ def test_bad_args_name_field_value_and_fix():
         "  - tools is empty: pass at least one tool, or no component\n"
         "  - backup_retention_days 0 is below 1: keep backups at least a day, e.g. 30"
     )
+
+
+def rancher_program(tools=("umami", "hanko")):
+    """The apps with Rancher bootstrapped: a rancher2 provider is passed in."""
+
+    def program():
+        import pulumi_rancher2 as rancher2
+
+        rancher = rancher2.Provider(
+            "acme-rancher-api", api_url="https://rancher.acme.eu", token_key="t"
+        )
+        apps_program(tools, rancher_provider=rancher)()
+
+    return program
+
+
+def test_with_rancher_each_tool_gets_a_project_holding_its_namespace(declare):
+    resources = by_name(declare(rancher_program()))
+
+    for tool in ("umami", "hanko"):
+        project = resources[f"acme-apps-{tool}-project"]
+        assert project.type == "rancher2:index/project:Project"
+        assert project.inputs == {
+            "clusterId": "local",
+            "description": f"{tool}.acme.eu, installed by souverain",
+            "name": tool,
+        }
+        namespace = resources[f"acme-apps-{tool}-namespace"]
+        assert project.urn in namespace.dependencies, namespace.urn
+        assert (
+            "field.cattle.io/projectId" in namespace.inputs["metadata"]["annotations"]
+        )
+
+
+def test_without_rancher_no_project_is_declared(declare):
+    resources = by_name(declare(apps_program(("umami",))))
+
+    assert not [r for r in resources.values() if r.type.startswith("rancher2:")]
+    namespace = resources["acme-apps-umami-namespace"]
+    assert "annotations" not in namespace.inputs["metadata"]
