@@ -11,19 +11,18 @@ mock runtime, after one warm-up run so imports are not counted: that is the plan
 wall time the targets judge. The cold figure runs `souverain plan --stack prod` as a
 new process, and beside it the time a new process takes just to import the Pulumi SDKs
 that stack uses: the floor a cold start cannot go under, whatever souverain does.
+
+The bare program lives beside this file: `bare_program.py` (servers, network, load
+balancer), `bare_services.py` (buckets, bunny.net, Scaleway), `bare_cluster.py` (k3s
+secrets, admin access, add-ons) and `bare_apps.py` (the self-hosted tools).
 """
 
 import argparse
 import gc
-import hashlib
-import ipaddress
-import math
 import os
 import platform
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,19 +30,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import pulumi_hcloud as hcloud
-import pulumi_random as random
-import pulumi_tls as tls
-import pulumiverse_scaleway as scaleway
 import yaml
+from bare_program import plan_bare
+from cold_start import cold_cli_times, sdk_import_times
 
-from components.bunny.dns import DnsRecord, DnsZone
-from components.bunny.pull_zone import PullZone
-from components.bunny.storage_zone import StorageZone
-from components.hetzner.bucket import S3Bucket
-from components.hetzner.bucket_provider import BucketProvider
-from souverain.plan import Plan, plan_stack, run_plan
+from souverain.plan import Plan, plan_stack
 
 REPO = Path(__file__).resolve().parent.parent
 NAMESPACE = "souverain:"
@@ -91,535 +82,6 @@ def write_generated_project(root: Path, workers: list[int]) -> list[str]:
     return names
 
 
-def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
-    """The same cloud resources as souverain declares, written as plain Pulumi.
-
-    No component, no config check and no layout helper: the raw stack settings go
-    straight into resource arguments. Inputs, dependencies and exports match what
-    souverain sends, so the mock runtime does the same work per resource and the
-    difference is what souverain's own code costs.
-    """
-    startup = settings["startupName"]
-    network_cidr = settings.get("networkCidr", "10.0.0.0/16")
-    location = settings.get("location", "fsn1")
-    image = settings.get("image", "ubuntu-24.04")
-    ssh_cidrs = settings.get("allowedSshCidrs", [])
-    pools = sorted(settings["nodePools"].items())
-    roles = sorted({pool["role"] for _, pool in pools})
-
-    # The same choice as StackConfig.ingress_pools, so labels and selector match.
-    ingress_pools = []
-    for pool_name, pool in pools:
-        wants = pool.get("ingress")
-        if wants is None:
-            wants = pool["role"] == "worker"
-        if wants and pool["count"] > 0:
-            ingress_pools.append(pool_name)
-    if not ingress_pools:
-        ingress_pools = [
-            name for name, pool in pools if pool["role"] == "control-plane"
-        ]
-
-    cluster = settings.get("enableCluster", False)
-    addresses = {
-        name: address
-        for pool_name, pool in pools
-        for name, address in bare_private_ips(
-            network_cidr, pool_name, f"{startup}-{pool_name}", pool["count"]
-        ).items()
-    }
-    control_plane = [
-        f"{startup}-{pool_name}-{number}"
-        for pool_name, pool in pools
-        if pool["role"] == "control-plane"
-        for number in range(1, pool["count"] + 1)
-    ]
-
-    def program() -> None:
-        labels = {"souverain.eu/startup": startup}
-        buckets = None
-        if settings.get("enableBuckets"):
-            buckets = declare_bare_buckets(settings, startup, location)
-        if cluster:
-            backups = buckets["backups"].bucket if buckets is not None else None
-            user_data, primary_ids, admin_inputs = declare_bare_cluster(
-                startup, location, control_plane, sorted(addresses), backups
-            )
-        network = hcloud.Network(
-            f"{startup}-network",
-            name=f"{startup}-network",
-            ip_range=network_cidr,
-            labels=labels,
-        )
-        network_id = network.id.apply(int)
-        subnet = hcloud.NetworkSubnet(
-            f"{startup}-nodes-subnet",
-            network_id=network_id,
-            type="cloud",
-            network_zone="eu-central",
-            ip_range=str(next(ipaddress.ip_network(network_cidr).subnets())),
-        )
-
-        ssh_key_ids = []
-        for key_name, public_key in sorted(settings["sshPublicKeys"].items()):
-            digest = hashlib.sha256(public_key.split()[1].encode()).hexdigest()[:12]
-            key = hcloud.SshKey(
-                f"{startup}-ssh-{key_name}",
-                name=f"{startup}-{key_name}",
-                public_key=public_key,
-                labels={**labels, "fingerprint": digest},
-            )
-            ssh_key_ids.append(key.id)
-
-        firewall_ids = {}
-        for role in roles:
-            rules = []
-            if ssh_cidrs:
-                rules.append(
-                    hcloud.FirewallRuleArgs(
-                        direction="in",
-                        description="ssh",
-                        protocol="tcp",
-                        port="22",
-                        source_ips=ssh_cidrs,
-                    )
-                )
-            if role == "control-plane":
-                rules.append(
-                    hcloud.FirewallRuleArgs(
-                        direction="in",
-                        description="kubernetes-api",
-                        protocol="tcp",
-                        port="6443",
-                        source_ips=settings["allowedKubeApiCidrs"],
-                    )
-                )
-            firewall = hcloud.Firewall(
-                f"{startup}-{role}-firewall",
-                name=f"{startup}-{role}",
-                labels=labels,
-                rules=rules,
-            )
-            firewall_ids[role] = firewall.id.apply(int)
-
-        server_names = {}
-        for pool_name, pool in pools:
-            base = f"{startup}-{pool_name}"
-            pool_labels = {
-                **pool.get("labels", {}),
-                **labels,
-                "souverain.eu/pool": pool_name,
-                "souverain.eu/role": pool["role"],
-                "souverain.eu/ingress": str(pool_name in ingress_pools).lower(),
-            }
-            group_ids = [
-                hcloud.PlacementGroup(
-                    f"{base}-spread-{number}",
-                    name=f"{base}-spread-{number}",
-                    type="spread",
-                    labels=pool_labels,
-                ).id.apply(int)
-                for number in range(1, math.ceil(pool["count"] / 10) + 1)
-            ]
-            server_names[pool_name] = []
-            for number in range(1, pool["count"] + 1):
-                name = f"{base}-{number}"
-                hcloud.Server(
-                    name,
-                    name=name,
-                    server_type=pool["serverType"],
-                    location=location,
-                    image=image,
-                    labels=pool_labels,
-                    ssh_keys=ssh_key_ids,
-                    firewall_ids=[firewall_ids[pool["role"]]],
-                    placement_group_id=group_ids[(number - 1) // 10],
-                    networks=[
-                        hcloud.ServerNetworkArgs(
-                            network_id=network_id,
-                            ip=addresses[name] if cluster else None,
-                            alias_ips=[],
-                        )
-                    ],
-                    public_nets=[
-                        hcloud.ServerPublicNetArgs(
-                            ipv4_enabled=pool.get("publicIpv4", True),
-                            ipv4=primary_ids.get(name) if cluster else None,
-                            ipv6_enabled=True,
-                        )
-                    ],
-                    user_data=user_data[name] if cluster else None,
-                    # Options are not in the plan, so the check cannot compare them;
-                    # they are set as the NodePool sets them, for the same requests.
-                    opts=pulumi.ResourceOptions(
-                        depends_on=[subnet],
-                        ignore_changes=["sshKeys", "userData"],
-                        delete_before_replace=True,
-                    ),
-                )
-                server_names[pool_name].append(name)
-
-        balancer = hcloud.LoadBalancer(
-            f"{startup}-lb",
-            name=f"{startup}-lb",
-            load_balancer_type=settings.get("loadBalancerType", "lb11"),
-            location=location,
-            labels=labels,
-            algorithm=hcloud.LoadBalancerAlgorithmArgs(type="round_robin"),
-        )
-        balancer_id = balancer.id.apply(int)
-        attachment = hcloud.LoadBalancerNetwork(
-            f"{startup}-lb-network",
-            load_balancer_id=balancer_id,
-            network_id=network_id,
-            enable_public_interface=True,
-            opts=pulumi.ResourceOptions(depends_on=[subnet]),
-        )
-        hcloud.LoadBalancerTarget(
-            f"{startup}-lb-targets",
-            load_balancer_id=balancer_id,
-            type="label_selector",
-            label_selector=f"souverain.eu/startup={startup},souverain.eu/ingress=true",
-            use_private_ip=True,
-            opts=pulumi.ResourceOptions(depends_on=[attachment]),
-        )
-        for port in (80, 443):
-            hcloud.LoadBalancerService(
-                f"{startup}-lb-tcp-{port}",
-                load_balancer_id=balancer.id,
-                protocol="tcp",
-                listen_port=port,
-                destination_port=port,
-                proxyprotocol=True,
-                health_check=hcloud.LoadBalancerServiceHealthCheckArgs(
-                    protocol="tcp", port=port, interval=15, timeout=10, retries=3
-                ),
-            )
-
-        if cluster:
-            declare_bare_admin(startup, *admin_inputs)
-        assets = buckets["assets"] if buckets is not None else None
-        zone = None
-        if settings.get("enableBunny"):
-            zone = declare_bare_edge(settings, startup, balancer, assets)
-        if settings.get("enableRegistry") or settings.get("enableEmail"):
-            declare_bare_scaleway(settings, startup, zone)
-
-        pulumi.export("loadBalancerIpv4", balancer.ipv4)
-        pulumi.export("loadBalancerIpv6", balancer.ipv6)
-        pulumi.export("servers", server_names)
-
-    return program
-
-
-def declare_bare_buckets(settings: dict[str, Any], startup: str, location: str) -> Any:
-    """The two buckets as raw dynamic resources, inputs as souverain sends them."""
-    # The offline plan stands in "[secret]" for keys a stack file does not hold.
-    common = {
-        "location": location,
-        "endpoint": f"https://{location}.your-objectstorage.com",
-        "access_key": pulumi.Output.secret("[secret]"),
-        "secret_key": pulumi.Output.secret("[secret]"),
-        "public_read": False,
-        "force_destroy": False,
-        "domain": None,
-    }
-    domain = settings["domain"]
-    buckets = {
-        "assets": {
-            "versioning": False,
-            "lifecycle_rules": [],
-            "cors_rules": [
-                {
-                    "allowed_origins": [f"https://{domain}", f"https://www.{domain}"],
-                    "allowed_methods": ["GET", "HEAD"],
-                    "allowed_headers": [],
-                    "max_age_seconds": 3600,
-                }
-            ],
-        },
-        "backups": {
-            "versioning": True,
-            "lifecycle_rules": [
-                {
-                    "id": "expire-replaced-versions",
-                    "prefix": "",
-                    "noncurrent_days": settings.get("backupRetentionDays", 30),
-                }
-            ],
-            "cors_rules": [],
-        },
-    }
-    declared = {
-        role: S3Bucket(
-            BucketProvider(),
-            f"{startup}-{role}-bucket",
-            {"bucket": f"{startup}-{role}", **common, **settings_of_bucket},
-            pulumi.ResourceOptions(
-                additional_secret_outputs=["access_key", "secret_key"]
-            ),
-        )
-        for role, settings_of_bucket in buckets.items()
-    }
-    return declared
-
-
-def bare_private_ips(
-    network_cidr: str, pool_name: str, base: str, count: int
-) -> dict[str, str]:
-    """Each server's fixed private address, worked out as components/hetzner/layout
-    does: 64 blocks in the network's first half, a pool's by its name's hash."""
-    subnet = next(ipaddress.ip_network(network_cidr).subnets())
-    size = subnet.num_addresses // 64
-    digest = hashlib.sha256(pool_name.encode()).digest()
-    block = 1 + int.from_bytes(digest[:8], "big") % 63
-    first = int(subnet.network_address) + block * size
-    return {
-        f"{base}-{n}": str(ipaddress.ip_address(first + n)) for n in range(1, count + 1)
-    }
-
-
-def declare_bare_cluster(
-    startup: str,
-    location: str,
-    control_plane: list[str],
-    servers: list[str],
-    backups: Any,
-) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, Any, Any]]:
-    """The cluster's CAs, tokens and API addresses as raw resources, and per server a
-    secret user data that needs what souverain's needs (its text stays unknown in a
-    plan, so the bare program renders none)."""
-    uses = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"]
-    needed = [backups]
-    for role in (
-        "server-ca",
-        "client-ca",
-        "request-header-ca",
-        "etcd-peer-ca",
-        "etcd-server-ca",
-    ):
-        key = tls.PrivateKey(
-            f"{startup}-{role}-key", algorithm="ECDSA", ecdsa_curve="P256"
-        )
-        cert = tls.SelfSignedCert(
-            f"{startup}-{role}",
-            private_key_pem=key.private_key_pem,
-            is_ca_certificate=True,
-            validity_period_hours=87600,
-            allowed_uses=uses,
-            subject=tls.SelfSignedCertSubjectArgs(
-                common_name=f"{startup}-k3s-{role}", organization="souverain"
-            ),
-        )
-        needed += [cert.cert_pem, key.private_key_pem]
-        if role == "client-ca":
-            client_ca = (cert.cert_pem, key.private_key_pem)
-    account = tls.PrivateKey(
-        f"{startup}-service-account-key", algorithm="RSA", rsa_bits=2048
-    )
-    needed.append(account.private_key_pem)
-    for kind in ("server", "agent"):
-        token = random.RandomPassword(
-            f"{startup}-{kind}-token", length=48, special=False
-        )
-        needed.append(token.result)
-
-    addresses = {
-        name: hcloud.PrimaryIp(
-            f"{name}-ipv4",
-            name=f"{name}-ipv4",
-            type="ipv4",
-            location=location,
-            assignee_type="server",
-            auto_delete=False,
-            labels={"souverain.eu/startup": startup},
-        )
-        for name in control_plane
-    }
-    shared = pulumi.Output.all(*needed)
-    user_data = {
-        name: pulumi.Output.secret(
-            pulumi.Output.all(
-                shared, addresses[name].ip_address if name in addresses else None
-            ).apply(lambda _: "")
-        )
-        for name in servers
-    }
-    ids = {name: ip.id.apply(int) for name, ip in addresses.items()}
-    api_address = addresses[control_plane[0]].ip_address
-    return user_data, ids, (api_address, *client_ca)
-
-
-def declare_bare_admin(
-    startup: str, api_address: Any, ca_pem: Any, ca_key: Any
-) -> None:
-    """The admin certificate and the two cluster exports."""
-    key = tls.PrivateKey(f"{startup}-admin-key", algorithm="ECDSA", ecdsa_curve="P256")
-    request = tls.CertRequest(
-        f"{startup}-admin-request",
-        private_key_pem=key.private_key_pem,
-        subject=tls.CertRequestSubjectArgs(
-            common_name="system:admin", organization="system:masters"
-        ),
-    )
-    cert = tls.LocallySignedCert(
-        f"{startup}-admin-cert",
-        cert_request_pem=request.cert_request_pem,
-        ca_cert_pem=ca_pem,
-        ca_private_key_pem=pulumi.Output.secret(ca_key),
-        validity_period_hours=8760,
-        early_renewal_hours=720,
-        allowed_uses=["client_auth", "digital_signature", "key_encipherment"],
-    )
-    url = api_address.apply(lambda ip: f"https://{ip}:6443")
-    pulumi.export("kubeconfig", pulumi.Output.secret(cert.cert_pem))
-    pulumi.export("kubeApiUrl", url)
-
-
-def declare_bare_scaleway(settings: dict[str, Any], startup: str, zone: Any) -> None:
-    """The Scaleway provider, registry and e-mail domain with its records, raw."""
-    project = settings["scalewayProjectId"]
-    region = settings.get("scalewayRegion", "fr-par")
-    provider = scaleway.Provider(
-        f"{startup}-scaleway",
-        access_key=pulumi.Output.secret("[secret]"),
-        secret_key=pulumi.Output.secret("[secret]"),
-        project_id=project,
-        region=region,
-    )
-    opts = pulumi.ResourceOptions(provider=provider)
-    if settings.get("enableRegistry"):
-        namespace = settings.get("registryNamespace", startup)
-        scaleway.registry.Namespace(
-            f"{startup}-registry-namespace",
-            name=namespace,
-            region=region,
-            project_id=project,
-            is_public=False,
-            opts=opts,
-        )
-        application = scaleway.iam.Application(
-            f"{startup}-registry-pusher",
-            name=f"{namespace}-registry",
-            description="Pushes and pulls images of this project's registry only.",
-            opts=opts,
-        )
-        scaleway.iam.Policy(
-            f"{startup}-registry-push-pull",
-            name=f"{namespace}-registry-push-pull",
-            application_id=application.id,
-            rules=[
-                scaleway.iam.PolicyRuleArgs(
-                    project_ids=[project],
-                    permission_set_names=["ContainerRegistryFullAccess"],
-                )
-            ],
-            opts=opts,
-        )
-        scaleway.iam.ApiKey(
-            f"{startup}-registry-key",
-            application_id=application.id,
-            default_project_id=project,
-            description="Registry push and pull for souverain",
-            opts=pulumi.ResourceOptions(
-                provider=provider, additional_secret_outputs=["secret_key"]
-            ),
-        )
-    if settings.get("enableEmail") and zone is not None:
-        domain = scaleway.tem.Domain(
-            f"{startup}-email-domain",
-            name=settings["domain"],
-            region=region,
-            project_id=project,
-            accept_tos=True,
-            opts=opts,
-        )
-        key = pulumi.Output.secret("[secret]")
-        api = settings.get("bunnyApiUrl", "https://api.bunny.net")
-        records = {
-            "spf": {"type": "TXT", "name": "", "value": domain.spf_value},
-            "dkim": {
-                "type": "TXT",
-                "name": domain.dkim_name,
-                "value": domain.dkim_config,
-            },
-            "dmarc": {
-                "type": "TXT",
-                "name": domain.dmarc_name,
-                "value": domain.dmarc_config,
-            },
-        }
-        for role, record in records.items():
-            DnsRecord(f"{startup}-email-{role}", zone.zone_id, record, key, api)
-
-
-def declare_bare_edge(
-    settings: dict[str, Any], startup: str, balancer: Any, assets: Any
-) -> Any:
-    """The bunny.net zone, pull zones, storage zone and records, as raw resources."""
-    location = settings.get("location", "fsn1")
-    domain = settings["domain"]
-    key = pulumi.Output.secret("[secret]")
-    api = settings.get("bunnyApiUrl", "https://api.bunny.net")
-    zone = DnsZone(f"{startup}-zone", domain, key, api)
-    site = PullZone(
-        f"{startup}-site",
-        f"{startup}-site",
-        pulumi.Output.concat("https://", balancer.ipv4),
-        key,
-        api,
-        hostnames=[domain, f"www.{domain}"],
-        origin_host_header=domain,
-    )
-    StorageZone(
-        f"{startup}-storage",
-        f"{startup}-edge",
-        settings.get("bunnyStorageRegion", "DE"),
-        key,
-        api,
-        replication_regions=settings.get("bunnyStorageReplication", []),
-    )
-    apex = {"type": "PULLZONE", "value": site.cdn_hostname}
-    records = [
-        ("apex-pullzone", "", {**apex, "pull_zone_id": site.pull_zone_id}),
-        ("www-cname", "www", {"type": "CNAME", "value": site.cdn_hostname}),
-        ("apex-caa", "", {"type": "CAA", "value": "letsencrypt.org", "flags": 0}),
-    ]
-    records[2][2]["tag"] = "issue"
-    for label in ("app", "api", "rancher"):
-        records.append((f"{label}-a", label, {"type": "A", "value": balancer.ipv4}))
-        records.append(
-            (f"{label}-aaaa", label, {"type": "AAAA", "value": balancer.ipv6})
-        )
-    if assets is not None:
-        cdn = PullZone(
-            f"{startup}-assets",
-            f"{startup}-assets",
-            pulumi.Output.concat("https://", assets.domain),
-            key,
-            api,
-            hostnames=[f"assets.{domain}"],
-            origin_host_header=assets.domain,
-            optimizer_enabled=True,
-            origin_signing=pulumi.Output.secret(
-                {"access_key": "[secret]", "secret_key": "[secret]", "region": location}
-            ),
-        )
-        records.append(
-            ("assets-cname", "assets", {"type": "CNAME", "value": cdn.cdn_hostname})
-        )
-    for suffix, label, record in records:
-        DnsRecord(
-            f"{startup}-{suffix}", zone.zone_id, {"name": label, **record}, key, api
-        )
-    return zone
-
-
-def plan_bare(settings: dict[str, Any], stack: str) -> Plan:
-    """Plan the bare program through the same `run_plan` as souverain's plan."""
-    return run_plan(bare_program(settings), "souverain", stack, {}, set())
-
-
 def hcloud_resources(plan: Plan) -> dict[tuple[str, str], tuple[Any, int]]:
     """Each hcloud resource by type and name, with its inputs and dependency count.
 
@@ -643,13 +105,15 @@ def check_same_resources(stack: str, souverain: Plan, bare: Plan, servers: int) 
     if len(ours) != len(theirs):
         raise AssertionError(
             f"{stack}: souverain declares {len(ours)} cloud resources, the bare "
-            f"program {len(theirs)}: update bare_program() to match the components"
+            f"program {len(theirs)}: update the bare program (benchmarks/bare_*.py) "
+            "to match the components"
         )
     differing = [key for key in sorted(ours) if ours[key] != theirs.get(key)]
     if differing:
         raise AssertionError(
             f"{stack}: the bare program declares these differently (type, name): "
-            f"{differing[:3]}: update bare_program() to match the components"
+            f"{differing[:3]}: update the bare program (benchmarks/bare_*.py) to "
+            "match the components"
         )
 
     declared = sum(1 for kind, _ in ours if kind == "hcloud:index/server:Server")
@@ -694,60 +158,6 @@ def measure(
         "bare_s": statistics.median(theirs),
         "repeats": repeats,
     }
-
-
-def cold_cli_times(repeats: int) -> tuple[float, list[float]]:
-    """Wall times of `souverain plan --stack prod` as new processes.
-
-    The first run is returned apart: it may write bytecode and fill the file cache,
-    which a user pays once after installing, not on every plan.
-    """
-    command = [str(Path(sys.executable).with_name("souverain")), "plan", "-s", "prod"]
-    if not Path(command[0]).is_file():
-        command[0] = shutil.which("souverain") or "souverain"
-
-    times = []
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
-        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr}")
-    return times[0], times[1:]
-
-
-# The Python module of each provider package a plan may use.
-SDK_MODULES = {
-    "hcloud": "pulumi_hcloud",
-    "scaleway": "pulumiverse_scaleway",
-    "kubernetes": "pulumi_kubernetes.helm.v3",
-    "tls": "pulumi_tls",
-    "random": "pulumi_random",
-    "rancher2": "pulumi_rancher2",
-}
-
-
-def sdk_import_times(plan: Plan, repeats: int) -> tuple[list[str], list[float]]:
-    """How long a new process takes to import the SDKs `plan` uses, and nothing else.
-
-    Timed inside the process, from before the first import to after the last, so the
-    interpreter's own start-up is not counted.
-    """
-    # A resource's package is its type's first part: hcloud:index/server:Server.
-    packages = {resource.type.split(":", 1)[0] for resource in plan.resources}
-    modules = ["pulumi", *sorted(SDK_MODULES[p] for p in packages if p in SDK_MODULES)]
-    script = (
-        "import time; start = time.perf_counter(); "
-        + "; ".join(f"import {module}" for module in modules)
-        + "; print(time.perf_counter() - start)"
-    )
-    times = []
-    for _ in range(repeats):
-        result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True
-        )
-        times.append(float(result.stdout))
-    return modules, times
 
 
 def verdict(passed: bool) -> str:
@@ -826,7 +236,8 @@ def print_header(repeats: int, large_repeats: int) -> None:
         "the same cloud resources as plain Pulumi, same `run_plan`"
     )
     print(
-        "ms/res = milliseconds per cloud resource (hcloud and s3); "
+        "hcloud = cloud resources of every provider (hcloud, s3, bunny, Scaleway, "
+        "Kubernetes, tls, random); ms/res = milliseconds per such resource; "
         "ratio = souverain / bare"
     )
     print(f"load average at start: {load_average()}")
@@ -898,7 +309,7 @@ def main() -> None:
     plan_bare(stack_settings(REPO / "stacks" / "Pulumi.prod.yaml"), "prod")
     rows = measure_stacks(repeats, large_repeats)
 
-    first_s, cold = cold_cli_times(repeats)
+    first_s, cold = cold_cli_times(REPO, repeats)
     cold_s = statistics.median(cold)
     sdks, imports = sdk_import_times(plan_stack("prod", REPO), repeats)
 
