@@ -7,6 +7,7 @@ component adds them to the parsed values as Pulumi secrets (`with_secret`).
 """
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,26 +104,38 @@ def template_settings(
     }
 
 
+# One environment for every values file: StrictUndefined, so a misspelt name fails.
+_ENVIRONMENT = jinja2.Environment(
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+)
+# libyaml's loader when PyYAML has it: the values are parsed on every plan.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=64)
+def _template(values_file: Path, modified_ns: int) -> tuple[jinja2.Template, set]:
+    """A values file compiled once per version of it, and the names it uses."""
+    del modified_ns  # part of the cache key only: an edited file compiles again
+    parsed = _ENVIRONMENT.parse(values_file.read_text(encoding="utf-8"))
+    names = jinja2.meta.find_undeclared_variables(parsed)
+    return _ENVIRONMENT.from_string(parsed), names
+
+
 def render_values(chart: Chart, settings: Mapping[str, Any]) -> dict[str, Any]:
     """The chart's values: its template rendered with `settings`, parsed as YAML.
 
     A setting the template names but `settings` lacks raises KeyError instead of
     rendering as an empty string.
     """
-    environment = jinja2.Environment(
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    source = chart.values_file.read_text(encoding="utf-8")
-    missing = jinja2.meta.find_undeclared_variables(environment.parse(source))
-    missing -= set(settings)
+    values_file = chart.values_file
+    template, names = _template(values_file, values_file.stat().st_mtime_ns)
+    missing = names - set(settings)
     if missing:
         raise KeyError(
-            f"{VALUES_DIR.name}/{chart.values_file.name} uses "
+            f"{VALUES_DIR.name}/{values_file.name} uses "
             f"{', '.join(sorted(missing))}, which the settings lack"
         )
-    text = environment.from_string(source).render(**settings)
-    return yaml.safe_load(text) or {}
+    return yaml.load(template.render(**settings), Loader=_YAML_LOADER) or {}
 
 
 def with_secret(
