@@ -35,7 +35,8 @@ from souverain.stack_files import (
 TEMPLATES = ("dev", "prod")
 # Pulumi's own rule for a stack name; it also keeps the file name a plain name.
 STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-DEFAULT_SSH_KEY = "~/.ssh/id_ed25519.pub"
+# Where ssh-keygen puts a new key of each type, in the order a key is looked for.
+DEFAULT_SSH_KEYS = ("~/.ssh/id_ed25519.pub", "~/.ssh/id_ecdsa.pub", "~/.ssh/id_rsa.pub")
 # A documentation range (RFC 5737): no traffic comes from it, so a stack made without
 # --admin-cidr stays closed until its owner names a range of their own.
 CLOSED_RANGE = "192.0.2.0/24"
@@ -133,16 +134,28 @@ def option_problems(
 
 
 def read_ssh_key(path: Path | None) -> str:
-    """The one public key line of `path` (default ~/.ssh/id_ed25519.pub).
+    """The one public key line of `path`, or of the user's usual key file.
 
-    Never echoes the file: someone may pass their private key by mistake.
+    Without `path`, the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub and id_rsa.pub
+    that exists. Never echoes the file: someone may pass their private key by mistake.
     """
+    make_one = "make one with `ssh-keygen -t ed25519`"
     if path is None:
-        path = Path(DEFAULT_SSH_KEY).expanduser()
-        flag = f"no --ssh-key was given, and {DEFAULT_SSH_KEY}"
+        found = [
+            Path(name).expanduser()
+            for name in DEFAULT_SSH_KEYS
+            if Path(name).expanduser().is_file()
+        ]
+        if not found:
+            raise SouverainError(
+                f"no --ssh-key was given, and none of {', '.join(DEFAULT_SSH_KEYS)} "
+                "exists: pass your public key file (--ssh-key ~/.ssh/<key>.pub), or "
+                f"{make_one}"
+            )
+        path = found[0]
+        flag = f"{path} (no --ssh-key was given)"
     else:
         flag = f"--ssh-key {path}"
-    make_one = "make one with `ssh-keygen -t ed25519`"
     if not path.is_file():
         raise SouverainError(
             f"{flag} does not exist: pass your public key file (--ssh-key "

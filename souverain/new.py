@@ -38,7 +38,10 @@ def new(
     ] = None,
     ssh_key: Annotated[
         Path | None,
-        typer.Option(help="Your SSH public key file (default: ~/.ssh/id_ed25519.pub)."),
+        typer.Option(
+            help="Your SSH public key file (default: ~/.ssh/id_ed25519.pub, "
+            "id_ecdsa.pub or id_rsa.pub, the first that exists)."
+        ),
     ] = None,
     admin_cidr: Annotated[
         list[str] | None,

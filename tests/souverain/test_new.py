@@ -16,6 +16,19 @@ from tests.conftest import ADMIN_KEY
 from tests.souverain.test_cli import DEV
 from tests.souverain.test_plan import SERVER, make_project
 
+# An RSA key, the type ssh-keygen made before ed25519 was its default.
+RSA_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQC1wSJEsONk4/yTqsB9NBB6P21U+76gJf"
+    "ED6rgOwTvns2LmgO+i6d/8YbR37HY07BZ7jK2VPVuXfs8l7MaZAYJ37iznBVFkbti6y+fE"
+    "i5YOR6WcfB3W3lYJnerxC8lW5p/zYnstSoBmTgSvUJjjW4kz9nydwfl4o7+1Fzd0KHmIRx"
+    "rT7EByZBF7gMWfsCNSC7tF73o/9xXmBiSBd6cqOe/W7jSCvQ9Vu6nwlD9gaoz9kJgdH15W"
+    "p7r/LLWfSqQ1RYBlSqgGuxy9cuwpwEoqWgaJt/gFY9y0vqspnhbmHWaJGP2Z00iWVOsgAv"
+    "kPXkvmm9ECPd8UWMMB6iZVo8X0w2qufJnaNqFELhY0zbRyMn/M5UeWdharj+7KlR2DJZbB"
+    "y75zdu+kTXGZjTEGEaB0S8cDMs9M1FVxabr383F/FMOmFd1d6VkJjmZRdBHuneYcpawz80"
+    "FBwgLC42v0wInxXgv/+HzjYySmRlBzSHB7XcFUeIBuDqyslTJ9Fzzl/n1IK8U= dev@acm"
+    "e.eu"
+)
+
 runner = CliRunner()
 PROJECT_ID = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
@@ -196,9 +209,9 @@ def test_a_missing_default_ssh_key_is_refused_with_the_fix(project, monkeypatch)
 
     assert result.exit_code == EXIT_USER_ERROR
     assert result.stderr == (
-        "error: no --ssh-key was given, and ~/.ssh/id_ed25519.pub does not exist: pass "
-        "your public key file (--ssh-key ~/.ssh/<key>.pub), or make one with "
-        "`ssh-keygen -t ed25519`\n"
+        "error: no --ssh-key was given, and none of ~/.ssh/id_ed25519.pub, "
+        "~/.ssh/id_ecdsa.pub, ~/.ssh/id_rsa.pub exists: pass your public key file "
+        "(--ssh-key ~/.ssh/<key>.pub), or make one with `ssh-keygen -t ed25519`\n"
     )
 
 
@@ -213,6 +226,19 @@ def test_the_default_ssh_key_is_read_from_home(project, monkeypatch):
     assert result.exit_code == 0, result.output
     stack = yaml.safe_load((project / "stacks" / "Pulumi.acme.yaml").read_text())
     assert stack["config"]["souverain:sshPublicKeys"] == {"admin": ADMIN_KEY}
+
+
+def test_without_an_ed25519_key_the_rsa_key_is_taken(project, monkeypatch):
+    home = project.parent / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa.pub").write_text(RSA_KEY + "\n")
+    monkeypatch.setenv("HOME", str(home))
+
+    result = new(project, "acme", "--domain", "acme.eu", key=None)
+
+    assert result.exit_code == 0, result.output
+    stack = yaml.safe_load((project / "stacks" / "Pulumi.acme.yaml").read_text())
+    assert stack["config"]["souverain:sshPublicKeys"] == {"admin": RSA_KEY}
 
 
 def test_a_private_key_is_refused_without_echoing_it(project):
