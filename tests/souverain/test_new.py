@@ -74,6 +74,8 @@ def test_forked_prod_stack_plans_five_servers_and_lists_the_secrets_to_set(proje
         "acme-workers-1",
         "acme-workers-2",
     ]
+    # Like prod, it runs the five self-hosted tools.
+    assert len(plan.of_type("kubernetes:networking.k8s.io/v1:Ingress")) == 5
     assert result.stdout.startswith(
         "Wrote stacks/Pulumi.acme.yaml from the prod template: startup acme, domain "
         "acme.eu, location fsn1. It passes the checks `souverain plan` makes.\n"
