@@ -5,6 +5,15 @@ class SouverainError(Exception):
     """Something the user can fix; the message says what is wrong and how to fix it."""
 
 
+def refuse_arguments(what: str, problems: list[str]) -> None:
+    """Raise one SouverainError listing every problem of `what`'s arguments, if any."""
+    if problems:
+        raise SouverainError(
+            f"{what} cannot be declared:\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
 class ConfigError(SouverainError):
     """The stack configuration is invalid; `problems` holds one line per problem."""
 

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
-from components.errors import SouverainError
+from components.errors import refuse_arguments
 from components.hetzner import layout
 from components.kubernetes import addons_manifests as manifests
 from components.kubernetes import addons_values as charts
@@ -143,12 +143,7 @@ class ClusterAddons(pulumi.ComponentResource):
         args: ClusterAddonsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        problems = args_problems(args)
-        if problems:
-            raise SouverainError(
-                f"the cluster add-ons '{name}' cannot be declared:\n"
-                + "\n".join(f"  - {problem}" for problem in problems)
-            )
+        refuse_arguments(f"the cluster add-ons '{name}'", args_problems(args))
         super().__init__("souverain:kubernetes:ClusterAddons", name, None, opts)
         self._name = name
         settings = charts.template_settings(

@@ -16,7 +16,7 @@ import pulumi_random as random
 from pulumi_kubernetes.helm.v3 import Release, RepositoryOptsArgs
 
 from components.config_apps import AppSize
-from components.errors import SouverainError
+from components.errors import refuse_arguments
 from components.kubernetes import addons_manifests
 from components.kubernetes import addons_values as charts
 from components.kubernetes import apps_manifests as manifests
@@ -90,12 +90,7 @@ class SelfHostedApps(pulumi.ComponentResource):
         args: SelfHostedAppsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        problems = args_problems(args)
-        if problems:
-            raise SouverainError(
-                f"the self-hosted tools '{name}' cannot be declared:\n"
-                + "\n".join(f"  - {problem}" for problem in problems)
-            )
+        refuse_arguments(f"the self-hosted tools '{name}'", args_problems(args))
         super().__init__("souverain:kubernetes:SelfHostedApps", name, None, opts)
         self._name = name
         self._args = args
