@@ -20,7 +20,7 @@ from components.text import one_of
 Problem = tuple[tuple[Any, ...], str]
 
 # k3s' default pod and service ranges: a private network overlapping them would make
-# node addresses and pod addresses ambiguous once the cluster runs (issue #7).
+# node addresses and pod addresses ambiguous once the cluster runs.
 K3S_CLUSTER_CIDRS = (
     ipaddress.ip_network("10.42.0.0/16"),
     ipaddress.ip_network("10.43.0.0/16"),
