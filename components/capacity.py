@@ -130,7 +130,10 @@ def capacity_problems(config: "StackConfig", today: dt.date | None = None) -> li
 
     grown = max(offers, key=lambda o: (o.per_server.memory_mib, o.name))
     fixes = []
-    servers = _servers_needed(need, offered, grown)
+    # Each server added to an ingress pool runs one more Traefik pod.
+    ingress = grown.name in config.ingress_pools()
+    per_added = TRAEFIK_PER_NODE if ingress else Requests(0, 0)
+    servers = _servers_needed(need, offered, grown, per_added)
     if servers is not None:
         fixes.append(f"grow {grown.name} to {servers} servers")
     larger = _larger_type(config, grown, need, offered, today or dt.date.today())
@@ -153,11 +156,16 @@ def fits(need: Requests, offered: Requests) -> bool:
     )
 
 
-def _servers_needed(need: Requests, offered: Requests, pool: PoolOffer) -> int | None:
-    """The count `pool` needs for the rest to fit; None if its servers offer
-    nothing."""
-    per = pool.per_server
-    if per.cpu_millicores == 0 or per.memory_mib == 0:
+def _servers_needed(
+    need: Requests, offered: Requests, pool: PoolOffer, per_added: Requests
+) -> int | None:
+    """The count `pool` needs for the rest to fit, each added server also asking
+    `per_added`; None if its servers offer nothing beyond that."""
+    per = Requests(
+        pool.per_server.cpu_millicores - per_added.cpu_millicores,
+        pool.per_server.memory_mib - per_added.memory_mib,
+    )
+    if per.cpu_millicores <= 0 or per.memory_mib <= 0:
         return None
     short_cpu = max(0, need.cpu_millicores - offered.cpu_millicores)
     short_memory = max(0, need.memory_mib - offered.memory_mib)

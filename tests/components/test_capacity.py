@@ -109,3 +109,18 @@ def parsed_without_check(raw: dict):
         return parsed(raw)
     finally:
         capacity.capacity_problems = original
+
+
+def test_the_grown_count_holds_the_traefik_pod_each_added_ingress_server_runs(
+    apps_settings,
+):
+    # 20 GiB for Twenty: ten cx23 workers would hold the rest as it stands, but
+    # each added worker also runs Traefik, so ten fall short and eleven fit.
+    apps_settings["nodePools"]["workers"].update(serverType="cx23", count=1)
+    apps_settings["apps"] = {"twenty": {"memory": "20Gi"}}
+
+    (problem,) = capacity.capacity_problems(parsed_without_check(apps_settings), TODAY)
+
+    assert "grow workers to 11 servers" in problem
+    apps_settings["nodePools"]["workers"]["count"] = 11
+    assert capacity.capacity_problems(parsed_without_check(apps_settings), TODAY) == []
