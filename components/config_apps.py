@@ -100,6 +100,22 @@ class AppSettings(BaseModel):
     storage: str | None = None
     """Its database volume, e.g. 20Gi; unset, the tool's default."""
 
+    @field_validator("cpu", mode="before")
+    @classmethod
+    def _cores_as_written(cls, value: Any) -> Any:
+        # Kubernetes takes `cpu: 1` or `cpu: 0.5` unquoted, so users write it so.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("memory", "storage", mode="before")
+    @classmethod
+    def _sizes_have_units(cls, value: Any) -> Any:
+        # A bare number would be bytes to Kubernetes: surely not what was meant.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise _problem(f"{value} has no unit: write it in Gi or Mi, e.g. {value}Gi")
+        return value
+
     @field_validator("cpu")
     @classmethod
     def _cpu_quantity(cls, value: str | None) -> str | None:

@@ -102,6 +102,11 @@ BAD_APPS = [
         "for: write whole GiB from 10Gi to 10240Gi, e.g. 20Gi",
     ),
     (
+        "a volume size without its unit",
+        {"twenty": {"storage": 20}},
+        "apps.twenty.storage 20 has no unit: write it in Gi or Mi, e.g. 20Gi",
+    ),
+    (
         "a misspelt size",
         {"glitchtip": {"memroy": "1Gi"}},
         "apps.glitchtip.memroy is not a souverain setting: did you mean 'memory'?",
@@ -126,6 +131,18 @@ BAD_APPS = [
 )
 def test_bad_apps_entry_is_named_with_its_fix(apps_settings, apps, expected):
     assert problems_of({**apps_settings, "apps": apps}) == [expected]
+
+
+def test_cores_may_be_written_as_a_bare_number(apps_settings):
+    # As Kubernetes takes them: cpu: 1 and cpu: 0.5, unquoted.
+    apps = {"umami": {"cpu": 1}, "hanko": {"cpu": 0.5}}
+
+    config = parse_stack_config(
+        {**apps_settings, "apps": apps}, today=TODAY, secret_keys=SECRETS
+    )
+
+    assert config.apps["umami"].cpu == "1"
+    assert config.apps["hanko"].cpu == "0.5"
 
 
 def test_apps_written_as_text_is_refused(apps_settings):
