@@ -112,6 +112,10 @@ def test_a_stack_is_created_kept_changed_refreshed_and_destroyed(
     stack = open_stack(workspace, tools, cloud, dynamic_provider_host)
     hetzner = cloud.hetzner.state
 
+    # The S3 server serves the whole test session: the buckets must be this run's.
+    before = {b["Name"] for b in cloud.s3.client().list_buckets()["Buckets"]}
+    assert not before & {"acme-assets", "acme-backups"}
+
     up = timed("pulumi up", lambda: stack.up(on_output=print))
 
     assert up.summary.result == "succeeded"
