@@ -119,14 +119,16 @@ def capacity_problems(config: "StackConfig", today: dt.date | None = None) -> li
     stack runs no tools."""
     if not config.tools:
         return []
+    today = today or dt.date.today()
     pools = app_pools(config)
     offers = pool_offers(config, pools)
+    problems = _pod_problems(config, offers, today)
     tools = tools_demand(config)
     addons = addons_demand(config, pools)
     need = tools + addons
     offered = sum((offer.total for offer in offers), Requests(0, 0))
     if fits(need, offered):
-        return []
+        return problems
 
     grown = max(offers, key=lambda o: (o.per_server.memory_mib, o.name))
     fixes = []
@@ -136,16 +138,43 @@ def capacity_problems(config: "StackConfig", today: dt.date | None = None) -> li
     servers = _servers_needed(need, offered, grown, per_added)
     if servers is not None:
         fixes.append(f"grow {grown.name} to {servers} servers")
-    larger = _larger_type(config, grown, need, offered, today or dt.date.today())
+    larger = _larger_type(config, grown, need, offered, today)
     if larger is not None:
         fixes.append(f"use {larger}")
     fix = " or ".join(fixes) or "add a worker pool"
     names = " and ".join(offer.name for offer in offers)
     verb = "pool offers" if len(offers) == 1 else "pools offer"
     return [
+        *problems,
         f"apps need {_amount(need)} (the tools {_amount(tools)}, the add-ons "
-        f"{_amount(addons)}), but the {names} {verb} {_amount(offered)}: {fix}"
+        f"{_amount(addons)}), but the {names} {verb} {_amount(offered)}: {fix}",
     ]
+
+
+def _pod_problems(
+    config: "StackConfig", offers: list[PoolOffer], today: dt.date
+) -> list[str]:
+    """One line per tool whose main pod no single server of the pools can hold.
+
+    Totals can fit while one pod does not: Kubernetes places a pod on one server, so
+    more servers of the same type never help; a larger type or a smaller request does.
+    """
+    problems = []
+    roomiest = max(offers, key=lambda o: (o.per_server.memory_mib, o.name))
+    for tool, size in config.tools.items():
+        pod = Requests(size.cpu_millicores, size.memory_mib)
+        if any(fits(pod, offer.per_server) for offer in offers):
+            continue
+        fix = f"lower apps.{tool}.cpu or apps.{tool}.memory"
+        holding = _type_holding(config, roomiest, pod, today)
+        if holding is not None:
+            fix += f", or use {holding} for {roomiest.name}"
+        problems.append(
+            f"apps.{tool} asks {_amount(pod)} for one pod, more than one "
+            f"{roomiest.server_type} server of {roomiest.name} can hold "
+            f"({_amount(roomiest.per_server)}): {fix}"
+        )
+    return problems
 
 
 def fits(need: Requests, offered: Requests) -> bool:
@@ -184,17 +213,40 @@ def _larger_type(
     today: dt.date,
 ) -> str | None:
     """The smallest server type offered in the location that makes `pool`, at its
-    count, hold the rest: its own series first (cx43 to cx53), then any other of
-    the same architecture."""
-    catalog = load_catalog()
-    current = catalog.server_types[pool.server_type]
+    count, hold the rest."""
     role = config.node_pools[pool.name].role
     others = Requests(
         offered.cpu_millicores - pool.total.cpu_millicores,
         offered.memory_mib - pool.total.memory_mib,
     )
+    for candidate in _candidates(config, pool, today):
+        total = others + allocatable(candidate, role).times(pool.count)
+        if fits(need, total):
+            return candidate.name
+    return None
+
+
+def _type_holding(
+    config: "StackConfig", pool: PoolOffer, pod: Requests, today: dt.date
+) -> str | None:
+    """The smallest server type offered in the location one of whose servers, in
+    `pool`'s role, holds `pod`."""
+    role = config.node_pools[pool.name].role
+    for candidate in _candidates(config, pool, today):
+        if fits(pod, allocatable(candidate, role)):
+            return candidate.name
+    return None
+
+
+def _candidates(
+    config: "StackConfig", pool: PoolOffer, today: dt.date
+) -> list[ServerType]:
+    """Server types `pool` could switch to, smallest first: its own series first
+    (cx43 to cx53), then any other of the same architecture."""
+    catalog = load_catalog()
+    current = catalog.server_types[pool.server_type]
     series = pool.server_type.rstrip("0123456789")
-    candidates = sorted(
+    return sorted(
         (
             server_type
             for server_type in catalog.server_types.values()
@@ -208,11 +260,6 @@ def _larger_type(
             t.name,
         ),
     )
-    for candidate in candidates:
-        total = others + allocatable(candidate, role).times(pool.count)
-        if fits(need, total):
-            return candidate.name
-    return None
 
 
 def _amount(requests: Requests) -> str:

@@ -1,11 +1,14 @@
 """The capacity check: the tools and add-ons against what their pools can allocate."""
 
+import re
+
 import pytest
 
 from components import capacity
 from components.config import parse_stack_config
 from components.errors import ConfigError
 from components.hetzner.catalog import load_catalog
+from components.kubernetes.apps_catalog import TOOLS as TOOL_NAMES
 from components.kubernetes.apps_catalog import Requests
 from tests.conftest import TODAY
 
@@ -111,16 +114,33 @@ def parsed_without_check(raw: dict):
         capacity.capacity_problems = original
 
 
-def test_the_grown_count_holds_the_traefik_pod_each_added_ingress_server_runs(
-    apps_settings,
-):
-    # 20 GiB for Twenty: ten cx23 workers would hold the rest as it stands, but
-    # each added worker also runs Traefik, so ten fall short and eleven fit.
+@pytest.mark.parametrize("memory", ["1Gi", "1536Mi", "2Gi", "2560Mi", "2900Mi"])
+def test_the_grown_count_it_suggests_holds_everything(apps_settings, memory):
+    # Regression: each added ingress worker also runs Traefik, which the count once
+    # left out, so the suggested count could fall short (2Gi and 2560Mi did).
     apps_settings["nodePools"]["workers"].update(serverType="cx23", count=1)
-    apps_settings["apps"] = {"twenty": {"memory": "20Gi"}}
+    apps_settings["apps"] = {tool: {"memory": memory} for tool in TOOL_NAMES}
 
     (problem,) = capacity.capacity_problems(parsed_without_check(apps_settings), TODAY)
+    servers = int(re.search(r"grow workers to (\d+) servers", problem).group(1))
+    apps_settings["nodePools"]["workers"]["count"] = servers
 
-    assert "grow workers to 11 servers" in problem
-    apps_settings["nodePools"]["workers"]["count"] = 11
     assert capacity.capacity_problems(parsed_without_check(apps_settings), TODAY) == []
+
+
+def test_a_pod_larger_than_any_one_server_is_refused_however_many_there_are(
+    apps_settings,
+):
+    # Ten cx23 workers offer plenty in total, but Twenty's 7 GiB pod fits on none:
+    # a cx23 leaves 3.0 GiB for pods. More cx23s never help; a cx43 would.
+    apps_settings["nodePools"]["workers"].update(serverType="cx23", count=10)
+    apps_settings["apps"] = {"twenty": {"memory": "7Gi"}}
+
+    with pytest.raises(ConfigError) as refused:
+        parsed(apps_settings)
+
+    assert refused.value.problems == [
+        "apps.twenty asks 0.5 CPU and 7.0 GiB for one pod, more than one cx23 server "
+        "of workers can hold (1.75 CPU and 3.0 GiB): lower apps.twenty.cpu or "
+        "apps.twenty.memory, or use cx43 for workers"
+    ]
