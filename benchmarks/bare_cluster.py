@@ -161,6 +161,7 @@ def declare_bare_addons(
         kubeconfig=pulumi.Output.secret(
             pulumi.Output.all(ready.id, kubeconfig).apply(lambda parts: parts[1])
         ),
+        cluster_identifier=f"{startup}-k3s",
         opts=pulumi.ResourceOptions(depends_on=[ready]),
     )
 

@@ -175,6 +175,10 @@ class ClusterAddons(pulumi.ComponentResource):
         self.kubernetes_provider = k8s.Provider(
             f"{name}-kubernetes",
             kubeconfig=pulumi.Output.secret(kubeconfig_once_ready),
+            # The kubeconfig changes when the admin certificate is renewed each year;
+            # without a fixed identity the provider, and with it every Kubernetes
+            # resource, would show as replaced. Only another cluster is another one.
+            cluster_identifier=f"{args.startup_name}-k3s",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ready]),
         )
 

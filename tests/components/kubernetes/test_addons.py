@@ -303,3 +303,11 @@ def test_after_the_bootstrap_rancher2_logs_in_with_the_admin_token(declare):
     logged_in = resources["acme-rancher-api"]
     assert logged_in.type == "pulumi:providers:rancher2"
     assert resources["acme-rancher-admin"].urn in logged_in.dependencies
+
+
+def test_a_renewed_admin_certificate_does_not_replace_the_provider(declare):
+    # The kubeconfig changes with the yearly certificate renewal; a fixed cluster
+    # identifier keeps that an in-place update instead of replacing every resource.
+    provider = by_name(declare(addons_program()))["acme-kubernetes"]
+
+    assert provider.inputs["clusterIdentifier"] == "acme-k3s"
