@@ -11,6 +11,7 @@ from rich.logging import RichHandler
 from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
+from souverain.cost_command import cost
 from souverain.new import new
 from souverain.state import state_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(state_app, name="state")
 app.command()(new)
+app.command()(cost)
 
 
 @app.callback()

@@ -1,0 +1,62 @@
+"""`souverain cost`: what a stack would cost per month, from its offline plan."""
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from components.errors import SouverainError
+from souverain import console
+
+logger = logging.getLogger(__name__)
+
+
+def cost(
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", help="The stack to price.")
+    ] = "dev",
+    vat: Annotated[
+        str | None,
+        typer.Option(
+            "--vat", help="The VAT rate as a fraction (default: 0.19, Germany's)."
+        ),
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the estimate as JSON.")
+    ] = None,
+    prices_file: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Price with this file, not the shipped one."),
+    ] = None,
+    project_dir: Annotated[
+        Path | None,
+        typer.Option(help="The souverain checkout (default: the one around cwd)."),
+    ] = None,
+) -> None:
+    """Estimate a stack's monthly cost at list prices, net and with VAT."""
+    # Imported here: Pulumi's SDK takes most of a second to import, which the other
+    # commands should not pay.
+    from souverain.cost import load_prices, price_plan, render_estimate, vat_rate
+    from souverain.plan import plan_stack
+
+    with console.reported_errors():
+        rate = vat_rate(vat) if vat is not None else None
+        prices = load_prices(prices_file)
+        estimate = price_plan(plan_stack(stack, project_dir), prices, rate)
+        if json_file is not None:
+            _write_json(estimate.as_json(), json_file)
+        typer.echo(render_estimate(estimate), nl=False)
+
+
+def _write_json(document: dict, path: Path) -> None:
+    """Write the estimate as JSON; a path that cannot be written is the user's."""
+    try:
+        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    except OSError as err:
+        raise SouverainError(
+            f"cannot write the estimate to {path}: {err.strerror or err}; choose a "
+            "path in a folder that exists and that you can write to"
+        ) from None
+    logger.info("wrote the estimate as JSON to %s", path)

@@ -1,0 +1,186 @@
+"""The monthly cost of the built-in stacks, worked out by hand from prices.json."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from components.errors import SouverainError
+from souverain.cli import app
+from souverain.console import EXIT_USER_ERROR
+from souverain.cost import (
+    PRICES_FILE,
+    Usage,
+    cents,
+    load_prices,
+    price_plan,
+    vat_rate,
+)
+from souverain.plan import Plan, PlannedResource, plan_stack
+
+PRICES = json.loads(PRICES_FILE.read_text())
+HETZNER = PRICES["hetzner"]
+USD = Decimal(PRICES["usd_in_eur"]["rate"])
+runner = CliRunner()
+
+
+def server(name: str) -> Decimal:
+    return Decimal(HETZNER["server_types"][name]["monthly"]["fsn1"])
+
+
+def load_balancer(name: str) -> Decimal:
+    return Decimal(HETZNER["load_balancer_types"][name]["monthly"]["fsn1"])
+
+
+IPV4 = Decimal(HETZNER["primary_ipv4"]["monthly"]["fsn1"])
+OBJECT_STORAGE = Decimal(HETZNER["object_storage"]["base_monthly"])
+REGISTRY_GB = Decimal(PRICES["scaleway"]["registry_storage_per_gb_month"]["price"])
+TEM_PER_1000 = Decimal(PRICES["scaleway"]["tem_per_1000_emails"]["price"])
+TEM_FREE = PRICES["scaleway"]["tem_per_1000_emails"]["free_emails_per_month"]
+CDN_GB = Decimal(PRICES["bunny"]["cdn_traffic_per_gb"]["europe"])
+STORAGE_GB_DE = Decimal(PRICES["bunny"]["storage_per_gb_month"]["regions"]["DE"])
+VAT = Decimal(PRICES["vat"]["default_rate"])
+
+
+@pytest.fixture(scope="module")
+def dev() -> Plan:
+    return plan_stack("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Plan:
+    return plan_stack("prod")
+
+
+def test_dev_costs_one_cx23_a_balancer_and_one_address(dev):
+    # 1 × cx23 + lb11 + 1 primary IPv4; no buckets, bunny.net or Scaleway.
+    net = server("cx23") + load_balancer("lb11") + IPV4
+
+    estimate = price_plan(dev)
+
+    assert [line.item for line in estimate.lines] == [
+        "server cx23 in fsn1",
+        "load balancer lb11 in fsn1",
+        "primary IPv4 in fsn1",
+    ]
+    assert estimate.net == cents(net)
+    assert estimate.vat == cents(net * VAT)
+    assert estimate.gross == cents(net) + cents(net * VAT)
+
+
+def test_prod_costs_five_servers_five_addresses_storage_and_the_edge(prod):
+    usage = Usage()
+    # The two workers have public IPv4 without a primary IP of ours, so Hetzner
+    # creates one for each: 3 declared + 2 = 5 addresses, each billed.
+    hetzner = (
+        3 * server("cx33")
+        + 2 * server("cx43")
+        + load_balancer("lb11")
+        + 5 * IPV4
+        + OBJECT_STORAGE  # once, for both buckets
+    )
+    registry = cents(usage.registry_storage_gb * REGISTRY_GB)  # 10 GB × 0.027
+    email = cents(Decimal(usage.emails_per_domain - TEM_FREE) / 1000 * TEM_PER_1000)
+    cdn = cents(usage.cdn_traffic_gb_per_pull_zone * CDN_GB * USD)  # per pull zone
+    edge = cents(usage.edge_storage_gb * STORAGE_GB_DE * USD)
+    net = cents(hetzner) + registry + email + 2 * cdn + edge
+
+    estimate = price_plan(prod)
+
+    assert estimate.net == net
+    assert estimate.vat == cents(net * VAT)
+    assert estimate.gross == net + cents(net * VAT)
+    ipv4 = next(line for line in estimate.lines if line.item.startswith("primary"))
+    assert ipv4.resources == (
+        "acme-control-plane-1-ipv4",
+        "acme-control-plane-2-ipv4",
+        "acme-control-plane-3-ipv4",
+        "acme-workers-1",
+        "acme-workers-2",
+    )
+    for line in estimate.lines:
+        assert isinstance(line.monthly, Decimal), line.item
+        assert line.monthly == cents(line.monthly), line.item
+
+
+def test_another_vat_rate_changes_only_the_tax(prod):
+    default = price_plan(prod)
+
+    austria = price_plan(prod, vat=Decimal("0.20"))
+
+    assert austria.net == default.net
+    assert austria.vat == cents(default.net * Decimal("0.20"))
+
+
+def plan_with_server(server_type: str) -> Plan:
+    web = PlannedResource(
+        urn="urn:pulumi:dev::acme::hcloud:index/server:Server::acme-web-1",
+        type="hcloud:index/server:Server",
+        name="acme-web-1",
+        parent=None,
+        custom=True,
+        inputs={"serverType": server_type, "location": "fsn1"},
+        dependencies=(),
+    )
+    return Plan("acme", "dev", [web])
+
+
+def test_an_unknown_server_type_names_it_and_the_fix():
+    with pytest.raises(SouverainError) as raised:
+        price_plan(plan_with_server("cx99"))
+
+    message = str(raised.value)
+    assert "server type 'cx99' (used by acme-web-1) has no price" in message
+    assert "refresh the price data" in message
+    assert "souverain/prices.json" in message
+
+
+def test_a_vat_rate_given_as_a_percentage_is_refused():
+    with pytest.raises(SouverainError, match="--vat 19 is not a VAT rate"):
+        vat_rate("19")
+    assert vat_rate("0.19") == Decimal("0.19")
+
+
+def test_cli_cost_prints_the_lines_and_totals_and_writes_json(tmp_path: Path):
+    out = tmp_path / "cost.json"
+
+    result = runner.invoke(app, ["cost", "--stack", "prod", "--json", str(out)])
+
+    assert result.exit_code == 0, result.output
+    estimate = price_plan(plan_stack("prod"))
+    cx33 = f"{cents(3 * server('cx33'))}  acme-control-plane-1, acme-control-plane-2"
+    assert "server cx33 in fsn1  " in result.stdout
+    assert cx33 in result.stdout
+    assert "acme-workers-1, acme-workers-2" in result.stdout
+    assert f"net per month:    {estimate.net} EUR\n" in result.stdout
+    assert f"VAT 19%:          {estimate.vat} EUR\n" in result.stdout
+    assert f"gross per month:  {estimate.gross} EUR\n" in result.stdout
+    assert "100 GB served in Europe" in result.stdout
+    assert "[secret]" not in result.stdout
+    document = json.loads(out.read_text())
+    assert document["gross"] == str(estimate.gross)
+    assert document["vat_rate"] == "0.19"
+
+
+def test_cli_cost_with_stale_prices_exits_1_naming_the_type(tmp_path: Path):
+    prices = load_prices()
+    del prices["hetzner"]["server_types"]["cx23"]
+    stale = tmp_path / "prices.json"
+    stale.write_text(json.dumps(prices))
+
+    result = runner.invoke(app, ["cost", "--prices", str(stale)])
+
+    assert result.exit_code == EXIT_USER_ERROR, result.output
+    assert "error: the server type 'cx23' (used by acme-dev-main-1)" in result.output
+    assert "refresh the price data" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_cost_refuses_a_percentage_for_vat():
+    result = runner.invoke(app, ["cost", "--vat", "19"])
+
+    assert result.exit_code == EXIT_USER_ERROR
+    assert "e.g. --vat 0.19" in result.output
+    assert "Traceback" not in result.output
