@@ -5,13 +5,11 @@ and requests; every other command starts without them.
 """
 
 import datetime as dt
-import json
 import logging
-import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from hcloud import APIException, Client
@@ -23,8 +21,10 @@ from components.errors import SouverainError
 from components.hetzner.catalog import CATALOG_FILE, load_catalog
 from components.text import whole_number
 from souverain.catalog import DEFAULT_ENDPOINT
+from souverain.files import write_json_whole
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # hcloud-python waits for an answer forever unless told otherwise.
 REQUEST_TIMEOUT_SECONDS = 30
@@ -96,7 +96,7 @@ def catalog_document(
     }
 
 
-def _api_problem(err: APIException, endpoint: str) -> SouverainError:
+def api_problem(err: APIException, endpoint: str) -> SouverainError:
     """One line for an error the API answered: what it said and what to do."""
     said = f"{err.message} ({err.code}"
     if err.correlation_id:
@@ -113,8 +113,8 @@ def _api_problem(err: APIException, endpoint: str) -> SouverainError:
     )
 
 
-def fetch_catalog(token: str, endpoint: str, today: dt.date) -> dict[str, Any]:
-    """Ask the Cloud API for every location and server type; return the catalogue."""
+def ask_api(token: str, endpoint: str, ask: Callable[[Client], T]) -> T:
+    """`ask(client)` with a client of the API at `endpoint`; failures as one line."""
     if not token:
         raise SouverainError(f"HCLOUD_TOKEN is not set: {TOKEN_FIX}")
 
@@ -125,10 +125,9 @@ def fetch_catalog(token: str, endpoint: str, today: dt.date) -> dict[str, Any]:
         timeout=REQUEST_TIMEOUT_SECONDS,
     )
     try:
-        locations = client.locations.get_all()
-        server_types = client.server_types.get_all()
+        return ask(client)
     except APIException as err:
-        raise _api_problem(err, endpoint) from err
+        raise api_problem(err, endpoint) from err
     except requests.RequestException as err:
         raise SouverainError(
             f"could not reach the Hetzner Cloud API at {endpoint} "
@@ -136,36 +135,20 @@ def fetch_catalog(token: str, endpoint: str, today: dt.date) -> dict[str, Any]:
             "--endpoint option or HCLOUD_ENDPOINT variable if you set one"
         ) from err
 
+
+def fetch_catalog(token: str, endpoint: str, today: dt.date) -> dict[str, Any]:
+    """Ask the Cloud API for every location and server type; return the catalogue."""
+
+    def ask(client: Client) -> tuple[list[ApiLocation], list[ApiServerType]]:
+        return client.locations.get_all(), client.server_types.get_all()
+
+    locations, server_types = ask_api(token, endpoint, ask)
     return catalog_document(locations, server_types, endpoint, today)
 
 
 def write_catalog(document: dict[str, Any], path: Path) -> None:
     """Write `document` to `path` whole or not at all, in the catalogue's layout."""
-    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    if not path.parent.is_dir():
-        raise SouverainError(
-            f"cannot write the catalogue to {path}: the folder {path.parent} does not "
-            "exist; create it or choose another --output"
-        )
-
-    # A rename within one folder replaces the file in one step, so a reader (or a
-    # refresh that dies halfway) sees the old catalogue or the new one, never a mix.
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with partial.open("w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-    except OSError as err:
-        partial.unlink(missing_ok=True)
-        raise SouverainError(
-            f"cannot write the catalogue to {path}: {err.strerror or err}; check the "
-            "folder's permissions and free space, or choose another --output"
-        ) from err
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_json_whole(document, path, "catalogue")
 
 
 def refresh_catalog(

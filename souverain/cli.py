@@ -11,7 +11,7 @@ from rich.logging import RichHandler
 from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
-from souverain.cost_command import cost
+from souverain.cost_command import cost, prices_app
 from souverain.new import new
 from souverain.state import state_app
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(state_app, name="state")
+app.add_typer(prices_app, name="prices")
 app.command()(new)
 app.command()(cost)
 

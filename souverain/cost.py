@@ -6,22 +6,19 @@ the sum of the lines, then VAT on top. What depends on use (CDN traffic, stored
 files, e-mails sent) is priced at an assumed amount that the line states.
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from components.errors import SouverainError
+from souverain.cost_volumes import volume_claims
 from souverain.plan import UNKNOWN, Plan, PlannedResource
+from souverain.prices import PRICES_FILE, PRICES_FIX, load_prices
 
-PRICES_FILE = Path(__file__).with_name("prices.json")
+__all__ = ["PRICES_FILE", "load_prices", "price_plan", "render_estimate", "vat_rate"]
+
 CENT = Decimal("0.01")
-PRICES_FIX = (
-    "refresh the price data: add it to souverain/prices.json from the vendor's "
-    "price page named there (or pass another file with --prices)"
-)
 
 SERVER = "hcloud:index/server:Server"
 LOAD_BALANCER = "hcloud:index/loadBalancer:LoadBalancer"
@@ -45,6 +42,8 @@ class Usage:
     """Images kept in each Scaleway registry namespace, in GB."""
     emails_per_domain: int = 1000
     """E-mails each Scaleway TEM domain sends."""
+    object_storage_tb: Decimal = Decimal(1)
+    """Data kept in all the project's Hetzner buckets together, in TB."""
 
 
 @dataclass(frozen=True)
@@ -104,20 +103,6 @@ class Estimate:
 def cents(amount: Decimal) -> Decimal:
     """`amount` rounded to the cent, halves up, as invoices round."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def load_prices(path: Path | None = None) -> dict[str, Any]:
-    """The price data shipped with souverain, or the one in `path`."""
-    path = path or PRICES_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise SouverainError(
-            f"cannot read the price data {path}: {err.strerror or err}; pass a "
-            "readable file with --prices, or leave it out to use the shipped one"
-        ) from err
-    except ValueError as err:
-        raise SouverainError(f"{path} is not JSON ({err}); {PRICES_FIX}") from err
 
 
 def vat_rate(text: str) -> Decimal:
@@ -203,7 +188,7 @@ def _gets_own_ipv4(server: PlannedResource) -> bool:
     )
 
 
-def _hetzner_lines(plan: Plan, hetzner: dict[str, Any]) -> list[CostLine]:
+def _hetzner_lines(plan: Plan, hetzner: dict[str, Any], usage: Usage) -> list[CostLine]:
     lines = []
     servers = plan.of_type(SERVER)
     table = hetzner["server_types"]
@@ -245,6 +230,25 @@ def _hetzner_lines(plan: Plan, hetzner: dict[str, Any]) -> list[CostLine]:
         )
         lines.append(
             _line("Object Storage base", buckets, Decimal(1), price, entry, assumption)
+        )
+        beyond = usage.object_storage_tb - Decimal(entry["included_storage_tb"])
+        if beyond > 0:
+            price = _price(entry, "storage_per_tb_month", "Object Storage storage")
+            assumption = f"{usage.object_storage_tb} TB stored in all buckets"
+            item = "Object Storage beyond the included, TB"
+            lines.append(_line(item, buckets, beyond, price, entry, assumption))
+
+    claims = volume_claims(plan)
+    if claims:
+        entry = hetzner["volume_per_gb_month"]
+        price = _price(entry, "price", "Hetzner volumes")
+        size = sum(claim.size_gb for claim in claims)
+        names = sorted({claim.resource for claim in claims})
+        assumption = (
+            f"{len(claims)} volumes the cluster's CSI driver creates for these claims"
+        )
+        lines.append(
+            _line("volumes, GB", names, Decimal(size), price, entry, assumption)
         )
     return lines
 
@@ -336,7 +340,7 @@ def price_plan(
     if vat is None:
         vat = _price(prices["vat"], "default_rate", "VAT")
 
-    lines = _hetzner_lines(plan, prices["hetzner"])
+    lines = _hetzner_lines(plan, prices["hetzner"], usage)
     lines += _scaleway_lines(plan, prices["scaleway"], usage)
     lines += _bunny_lines(plan, prices, usage)
 
@@ -387,7 +391,7 @@ def render_estimate(estimate: Estimate) -> str:
         f"net per month:    {estimate.net} EUR",
         f"{f'VAT {percent}%:':<18}{estimate.vat} EUR",
         f"gross per month:  {estimate.gross} EUR",
-        f"list prices of {', '.join(as_of) or '-'}, not API answers; sources in "
-        "souverain/prices.json",
+        f"list prices as of {', '.join(as_of) or '-'}; each one's source is named "
+        "in souverain/prices.json (Hetzner's: `souverain prices refresh`)",
     ]
     return "\n".join(text) + "\n"

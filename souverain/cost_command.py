@@ -1,7 +1,9 @@
 """`souverain cost`: what a stack would cost per month, from its offline plan."""
 
+import datetime as dt
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +11,8 @@ import typer
 
 from components.errors import SouverainError
 from souverain import console
+from souverain.catalog import DEFAULT_ENDPOINT
+from souverain.prices import PRICES_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +64,33 @@ def _write_json(document: dict, path: Path) -> None:
             "path in a folder that exists and that you can write to"
         ) from None
     logger.info("wrote the estimate as JSON to %s", path)
+
+
+prices_app = typer.Typer(
+    help="The list prices `souverain cost` uses, kept in souverain/prices.json.",
+    no_args_is_help=True,
+)
+
+
+def _today() -> dt.date:
+    """Today's date; one function, so tests can pin it."""
+    return dt.date.today()
+
+
+@prices_app.command()
+def refresh(
+    endpoint: Annotated[
+        str,
+        typer.Option("--endpoint", envvar="HCLOUD_ENDPOINT", help="The API to ask."),
+    ] = DEFAULT_ENDPOINT,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the price data.")
+    ] = PRICES_FILE,
+) -> None:
+    """Rewrite Hetzner's prices from its Cloud API's /pricing, using HCLOUD_TOKEN."""
+    # Imported here, as for `catalog refresh`: hcloud-python is slow to import.
+    from souverain.prices_refresh import refresh_prices
+
+    with console.reported_errors():
+        token = os.environ.get("HCLOUD_TOKEN", "")
+        refresh_prices(output, endpoint, token, _today(), base=PRICES_FILE)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import souverain.catalog
 import souverain.catalog_refresh
+import souverain.files
 from components.errors import SouverainError
 from components.hetzner.catalog import CATALOG_FILE, load_catalog, parse_catalog
 from souverain.catalog import DEFAULT_ENDPOINT, render_listing
@@ -402,7 +403,7 @@ def test_write_catalog_leaves_the_old_file_whole_when_the_rename_fails(
     def disk_full(source, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(souverain.catalog_refresh.os, "replace", disk_full)
+    monkeypatch.setattr(souverain.files.os, "replace", disk_full)
     with pytest.raises(SouverainError) as raised:
         write_catalog(expected_catalogue("https://api.hetzner.cloud/v1"), output)
 

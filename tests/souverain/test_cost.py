@@ -41,6 +41,7 @@ TEM_PER_1000 = Decimal(PRICES["scaleway"]["tem_per_1000_emails"]["price"])
 TEM_FREE = PRICES["scaleway"]["tem_per_1000_emails"]["free_emails_per_month"]
 CDN_GB = Decimal(PRICES["bunny"]["cdn_traffic_per_gb"]["europe"])
 STORAGE_GB_DE = Decimal(PRICES["bunny"]["storage_per_gb_month"]["regions"]["DE"])
+VOLUME_GB = Decimal(HETZNER["volume_per_gb_month"]["price"])
 VAT = Decimal(PRICES["vat"]["default_rate"])
 
 
@@ -85,13 +86,23 @@ def test_prod_costs_five_servers_five_addresses_storage_and_the_edge(prod):
     email = cents(Decimal(usage.emails_per_domain - TEM_FREE) / 1000 * TEM_PER_1000)
     cdn = cents(usage.cdn_traffic_gb_per_pull_zone * CDN_GB * USD)  # per pull zone
     edge = cents(usage.edge_storage_gb * STORAGE_GB_DE * USD)
-    net = cents(hetzner) + registry + email + 2 * cdn + edge
+    # The tools' Postgres volumes (glitchtip 20, twenty 40, hanko, openbao and umami
+    # 10 each) and Twenty's 10 GB file claim: 100 GB of Hetzner volumes.
+    volumes = cents(100 * VOLUME_GB)
+    net = cents(hetzner) + volumes + registry + email + 2 * cdn + edge
 
     estimate = price_plan(prod)
 
     assert estimate.net == net
     assert estimate.vat == cents(net * VAT)
     assert estimate.gross == net + cents(net * VAT)
+    # The same by hand at the shipped prices: 14.97 + 17.98 + 5.39 + 2.50 + 4.99 +
+    # 4.40 + 0.27 + 0.18 + 2 × 0.86 + 0.09 = 52.49 net, 9.97 VAT.
+    assert (estimate.net, estimate.vat, estimate.gross) == (
+        Decimal("52.49"),
+        Decimal("9.97"),
+        Decimal("62.46"),
+    )
     ipv4 = next(line for line in estimate.lines if line.item.startswith("primary"))
     assert ipv4.resources == (
         "acme-control-plane-1-ipv4",
@@ -103,6 +114,14 @@ def test_prod_costs_five_servers_five_addresses_storage_and_the_edge(prod):
     for line in estimate.lines:
         assert isinstance(line.monthly, Decimal), line.item
         assert line.monthly == cents(line.monthly), line.item
+
+
+def test_object_storage_beyond_the_included_terabyte_is_billed(prod):
+    estimate = price_plan(prod, usage=Usage(object_storage_tb=Decimal(3)))
+
+    beyond = next(line for line in estimate.lines if "beyond" in line.item)
+    assert (beyond.quantity, beyond.monthly) == (Decimal(2), cents(2 * OBJECT_STORAGE))
+    assert beyond.assumption == "3 TB stored in all buckets"
 
 
 def test_another_vat_rate_changes_only_the_tax(prod):
