@@ -146,6 +146,8 @@ class StackConfig(_Model):
     """How long the backups bucket keeps replaced and deleted versions."""
     buckets_force_destroy: bool = False
     """Let `pulumi destroy` delete the buckets with every object in them."""
+    deletion_protection: bool | None = None
+    """Servers, balancer, network and IPs resist deletion; unset, on in production."""
     enable_bunny: bool = False
     """bunny.net DNS, CDN, edge storage and WAF."""
     bunny_access_key: str | None = None

@@ -15,12 +15,17 @@ from components.hetzner.network import PrivateNetwork, PrivateNetworkArgs
 from components.hetzner.node_pool import NodePool, NodePoolArgs
 from components.kubernetes import nodes
 from components.kubernetes.node_inputs import check_renders, declare_node_inputs
+from components.protection import this_stack_protected
 from components.stack_cluster import (
     cluster_settings,
     declare_addons,
     declare_apps,
     declare_cluster,
 )
+
+# The mark of a public assets bucket: souverain:assetsPublicRead is the team's own,
+# explicit choice, so the sovereignty policy lets it through (docs/sovereignty.md).
+ASSETS_PUBLIC_PURPOSE = "the CDN's assets, public as souverain:assetsPublicRead asks"
 
 
 def ssh_key_fingerprint(public_key: str) -> str:
@@ -39,6 +44,7 @@ def declare_buckets(config: StackConfig) -> tuple[Bucket, Bucket]:
         "secret_key": pulumi.Output.secret(config.s3_secret_key),
         "force_destroy": config.buckets_force_destroy,
     }
+    public_purpose = ASSETS_PUBLIC_PURPOSE if config.assets_public_read else None
     assets = Bucket(
         f"{startup}-assets",
         BucketArgs(
@@ -52,6 +58,7 @@ def declare_buckets(config: StackConfig) -> tuple[Bucket, Bucket]:
                 )
             ],
             public_read=config.assets_public_read,
+            public_read_purpose=public_purpose,
             **common,
         ),
     )
@@ -148,6 +155,7 @@ def declare_stack(config: StackConfig) -> None:
     """Declare every resource of the stack and export what users need to reach it."""
     startup = config.startup_name
     common_labels = {layout.LABEL_STARTUP: startup}
+    protected = this_stack_protected(config.deletion_protection)
     if config.enable_cluster:
         # Before the first resource, so a bad document creates nothing.
         check_renders(config, nodes.cluster_nodes(config))
@@ -159,6 +167,7 @@ def declare_stack(config: StackConfig) -> None:
             subnet_ip_range=layout.node_subnet(config.network_cidr),
             network_zone=config.network_zone,
             labels=common_labels,
+            delete_protection=protected,
         ),
     )
 
@@ -214,6 +223,7 @@ def declare_stack(config: StackConfig) -> None:
                 network_id=network.network_id,
                 subnet=network.subnet,
                 public_ipv4=pool.public_ipv4,
+                delete_protection=protected,
                 **cluster_settings(config, pool_name, cluster_inputs),
             ),
         )
@@ -230,6 +240,7 @@ def declare_stack(config: StackConfig) -> None:
             network_id=network.network_id,
             subnet=network.subnet,
             target_selector=layout.ingress_selector(startup),
+            delete_protection=protected,
         ),
     )
 

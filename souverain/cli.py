@@ -13,6 +13,7 @@ from souverain import console
 from souverain.catalog import catalog_app
 from souverain.cost_command import cost, prices_app
 from souverain.new import new
+from souverain.sovereignty_command import print_verdict, sovereignty
 from souverain.state import state_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(state_app, name="state")
 app.add_typer(prices_app, name="prices")
 app.command()(new)
 app.command()(cost)
+app.command()(sovereignty)
 
 
 @app.callback()
@@ -55,7 +57,10 @@ def plan(
         typer.Option(help="The souverain checkout (default: the one around cwd)."),
     ] = None,
 ) -> None:
-    """Show what `pulumi up` would create for a stack, without any cloud account."""
+    """Show what `pulumi up` would create for a stack, without any cloud account.
+
+    The sovereignty rules run over the plan too; a broken one exits with code 4.
+    """
     # Imported here: Pulumi's SDK takes most of a second to import, which the other
     # commands should not pay.
     from souverain.plan import plan_stack
@@ -66,8 +71,11 @@ def plan(
         if json_file is not None:
             _write_json(result.as_json(), json_file)
         typer.echo(render_plan(result), nl=False)
+        sovereign = print_verdict(result, project_dir)
         for warning in result.warnings:
             console.say_error(f"warning: {warning}")
+    if not sovereign:
+        raise typer.Exit(console.EXIT_POLICY_VIOLATION)
 
 
 def _write_json(document: dict, path: Path) -> None:

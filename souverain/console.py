@@ -10,6 +10,8 @@ from components.errors import ConfigError, SouverainError
 EXIT_USER_ERROR = 1
 # 2 is click's own code for a mistyped command line.
 EXIT_CONFIG_ERROR = 3
+# The plan is sound but breaks a sovereignty rule (docs/sovereignty.md).
+EXIT_POLICY_VIOLATION = 4
 EXIT_INTERNAL_ERROR = 70
 
 errors = Console(stderr=True, highlight=False)

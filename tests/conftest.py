@@ -29,6 +29,20 @@ VALID_SETTINGS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def eu_state_backend(tmp_path_factory, monkeypatch) -> None:
+    """An EU state backend for every test, as a team that followed docs/state.md has.
+
+    `souverain plan` fails when the Pulumi CLI would keep the state in the US, and an
+    unset backend means Pulumi Cloud: without this, every plan test would depend on
+    the machine's own `pulumi login`. Tests of that rule set their own environment.
+    """
+    home = tmp_path_factory.mktemp("pulumi-home")
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{home / 'state'}")
+    monkeypatch.setenv("PULUMI_HOME", str(home))
+    monkeypatch.delenv("PULUMI_CREDENTIALS_PATH", raising=False)
+
+
 @pytest.fixture
 def settings() -> dict:
     """A fresh deep copy of valid raw settings, for a test to break one field of."""

@@ -67,6 +67,9 @@ class BucketArgs:
     """Browser access from other origins."""
     public_read: bool = False
     """Let anyone read every object; only when asked for explicitly."""
+    public_read_purpose: str | None = None
+    """Why anyone may read it, e.g. "product photos behind the CDN": the mark that
+    the sovereignty policy wants on a public bucket (docs/sovereignty.md)."""
     force_destroy: bool = False
     """Let `pulumi destroy` delete the bucket with every object in it."""
 
@@ -109,6 +112,7 @@ class Bucket(pulumi.ComponentResource):
                 "lifecycle_rules": [_plain(r) for r in args.lifecycle_rules],
                 "cors_rules": [_plain(r) for r in args.cors_rules],
                 "public_read": args.public_read,
+                "public_read_purpose": args.public_read_purpose,
                 "force_destroy": args.force_destroy,
                 "domain": None,
             },
@@ -119,7 +123,8 @@ class Bucket(pulumi.ComponentResource):
         )
         if args.public_read:
             pulumi.log.warn(
-                f"bucket {args.bucket_name} is readable by anyone (public_read)",
+                f"bucket {args.bucket_name} is readable by anyone (public_read): "
+                f"{args.public_read_purpose or 'no purpose given'}",
                 resource=self,
             )
 

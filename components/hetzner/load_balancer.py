@@ -6,6 +6,7 @@ import pulumi
 import pulumi_hcloud as hcloud
 
 from components.hetzner import layout
+from components.protection import hcloud_protection
 
 HEALTH_CHECK_INTERVAL_S = 15
 HEALTH_CHECK_TIMEOUT_S = 10
@@ -28,6 +29,8 @@ class LoadBalancerArgs:
     """The subnet the load balancer's private address comes from; created first."""
     target_selector: pulumi.Input[str]
     """Label selector of the servers that receive traffic."""
+    delete_protection: bool = False
+    """Hetzner's delete protection on the load balancer."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -58,6 +61,7 @@ class LoadBalancer(pulumi.ComponentResource):
             location=args.location,
             labels=args.labels,
             algorithm=hcloud.LoadBalancerAlgorithmArgs(type="round_robin"),
+            **hcloud_protection(args.delete_protection),
             opts=child,
         )
         balancer_id = balancer.id.apply(int)

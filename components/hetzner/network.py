@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_hcloud as hcloud
 
+from components.protection import hcloud_protection
+
 
 @dataclass
 class PrivateNetworkArgs:
@@ -18,6 +20,8 @@ class PrivateNetworkArgs:
     """The Hetzner network zone of the location, e.g. eu-central."""
     labels: pulumi.Input[dict[str, str]]
     """Labels on the network."""
+    delete_protection: bool = False
+    """Hetzner's delete protection on the network."""
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -42,6 +46,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             name=f"{name}-network",
             ip_range=args.ip_range,
             labels=args.labels,
+            **hcloud_protection(args.delete_protection),
             opts=child,
         )
         self.network_id = network.id.apply(int)

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_hcloud as hcloud
 
 from components.hetzner import layout
+from components.protection import hcloud_protection
 
 
 @dataclass
@@ -39,6 +40,8 @@ class NodePoolArgs:
     """Fixed private address by server name; others get one picked by Hetzner."""
     primary_ipv4_ids: Mapping[str, pulumi.Input[int]] = field(default_factory=dict)
     """Id of the primary IPv4 to hold, by server name; others get a fresh address."""
+    delete_protection: bool = False
+    """Hetzner's delete and rebuild protection on every server."""
 
 
 class NodePool(pulumi.ComponentResource):
@@ -106,6 +109,7 @@ class NodePool(pulumi.ComponentResource):
                         )
                     ],
                     user_data=args.user_data.get(server_name),
+                    **hcloud_protection(args.delete_protection, rebuild=True),
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         depends_on=[args.subnet],

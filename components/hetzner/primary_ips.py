@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_hcloud as hcloud
 
+from components.protection import hcloud_protection
+
 
 @dataclass
 class PrimaryIpv4sArgs:
@@ -23,6 +25,8 @@ class PrimaryIpv4sArgs:
     """The Hetzner location, the same as the servers'."""
     labels: dict[str, str]
     """Labels on every address."""
+    delete_protection: bool = False
+    """Hetzner's delete protection on every address."""
 
 
 class PrimaryIpv4s(pulumi.ComponentResource):
@@ -52,6 +56,7 @@ class PrimaryIpv4s(pulumi.ComponentResource):
                 # Kept when its server is replaced, so the new one gets it back.
                 auto_delete=False,
                 labels=args.labels,
+                **hcloud_protection(args.delete_protection),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.ids[server_name] = address.id.apply(int)

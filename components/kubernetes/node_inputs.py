@@ -25,6 +25,7 @@ from components.kubernetes.cluster_secrets import (
     ClusterSecrets,
     ClusterSecretsArgs,
 )
+from components.protection import this_stack_protected
 
 # Stand-ins as long as the real values, for the rendering done before any resource
 # exists: a PEM certificate or P-256 key, and a 2048-bit RSA key.
@@ -63,6 +64,7 @@ def declare_node_inputs(
             server_names=control_plane,
             location=config.location,
             labels={layout.LABEL_STARTUP: startup},
+            delete_protection=this_stack_protected(config.deletion_protection),
         ),
     )
 

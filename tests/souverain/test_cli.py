@@ -36,13 +36,17 @@ def test_plan_prod_lists_the_resources_and_the_counts():
     assert result.exit_code == 0, result.output
     assert "hcloud:Server acme-workers-2  " in result.stdout
     assert "serverType=cx43" in result.stdout
-    assert "hcloud:Network acme-network  ipRange=10.0.0.0/16" in result.stdout
+    assert (
+        "hcloud:Network acme-network  deleteProtection=true ipRange=10.0.0.0/16"
+        in result.stdout
+    )
     assert "rule {description: kubernetes-api, direction: in, port: 6443" in (
         result.stdout
     )
     assert result.stdout.endswith(
         "167 resources to create (bunny 27, hcloud 20, kubernetes 69, pulumi 2, "
         "random 13, s3 2, scaleway 5, souverain 15, tls 14)\n"
+        "sovereignty: 167 resources, all in the EU (DE, FR, SI) — passed\n"
     )
     assert "pulumi:providers:scaleway acme-scaleway  accessKey=[secret]" in (
         result.stdout

@@ -50,3 +50,24 @@ def test_bucket_declares_one_s3_bucket_with_secret_keys(declare):
     # The pickled provider travels as a secret too, so nothing in it is readable.
     assert bucket.inputs["__provider"] == "[secret]"
     assert "plain-secret-key" not in repr(plan.as_json())
+
+
+def test_a_public_bucket_carries_the_purpose_the_policy_asks_for(declare):
+    def program():
+        Bucket(
+            "acme-media",
+            BucketArgs(
+                bucket_name="acme-media",
+                location="fsn1",
+                endpoint="https://fsn1.your-objectstorage.com",
+                access_key="k",
+                secret_key="s",
+                public_read=True,
+                public_read_purpose="product photos behind the CDN",
+            ),
+        )
+
+    bucket = declare(program).of_type(BUCKET)[0]
+
+    assert bucket.inputs["public_read"] is True, bucket.urn
+    assert bucket.inputs["public_read_purpose"] == "product photos behind the CDN"
