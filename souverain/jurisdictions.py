@@ -70,6 +70,11 @@ DYNAMIC_HOST = Holder(
     None,
     "the provider resource pulumi:providers:pulumi-python (Pulumi's Python SDK)",
 )
+LOCAL_STORE = Holder(
+    "nobody (a store on the machine running Pulumi)",
+    None,
+    "a loopback S3 endpoint, such as a test's S3 server or a local MinIO",
+)
 COMPONENT = Holder(
     "nobody (a component)",
     None,

@@ -17,11 +17,17 @@ from urllib.parse import urlsplit
 from components.config_rules import EU_STORAGE_REGIONS, SCALEWAY_EU_REGIONS
 from components.hetzner.catalog import EU_COUNTRIES, load_catalog
 from components.text import one_of
-from souverain.jurisdictions import HETZNER, SCALEWAY, Holder, kind_of, package_of
+from souverain.jurisdictions import (
+    HETZNER,
+    LOCAL_STORE,
+    SCALEWAY,
+    Holder,
+    kind_of,
+    package_of,
+)
 from souverain.plan import UNKNOWN
 
 SCALEWAY_COUNTRIES = {"fr-par": "FR", "nl-ams": "NL", "pl-waw": "PL"}
-BUNNY_STORAGE_COUNTRIES = {"DE": "DE", "SE": "SE"}
 HETZNER_S3_HOST = re.compile(r"^([a-z0-9]+)\.your-objectstorage\.com$")
 SCALEWAY_S3_HOST = re.compile(r"^s3\.([a-z]{2}-[a-z]{3})\.scw\.cloud$")
 # Inputs naming a place, per hcloud type: (input, kind). The first one set decides.
@@ -148,11 +154,9 @@ def scaleway_region(value: Any, what: str = "region") -> Place:
 def bunny_storage_region(value: Any, what: str = "storage region") -> Place:
     """A bunny.net storage region code such as DE (Falkenstein)."""
     eu = one_of(list(EU_STORAGE_REGIONS))
-    if value in BUNNY_STORAGE_COUNTRIES:
-        return Place(
-            f"{value} ({EU_STORAGE_REGIONS[value]}, {BUNNY_STORAGE_COUNTRIES[value]})",
-            (BUNNY_STORAGE_COUNTRIES[value],),
-        )
+    if isinstance(value, str) and value in EU_STORAGE_REGIONS:
+        # bunny.net names its EU storage regions by their countries' codes.
+        return Place(f"{value} ({EU_STORAGE_REGIONS[value]}, {value})", (value,))
     if value == UNKNOWN:
         return Place(
             f"{what} known after apply",
@@ -173,8 +177,8 @@ def s3_endpoint(value: Any, what: str = "endpoint") -> Place:
             problem=f"{what} is only known after apply; {fix}",
         )
     text = str(value)
-    host = (urlsplit(text).hostname if "://" in text else text.split("/")[0]) or ""
-    host = host.split(":")[0].lower()
+    # An endpoint may come bare, as host and port (the Pulumi CLI's s3 URLs).
+    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
     hetzner = HETZNER_S3_HOST.match(host)
     scaleway = SCALEWAY_S3_HOST.match(host)
     known = None
@@ -189,7 +193,7 @@ def s3_endpoint(value: Any, what: str = "endpoint") -> Place:
     if _is_loopback(host):
         # A store on the machine that runs Pulumi (a test's S3 server, a local
         # MinIO): the data never leaves it.
-        return Place(f"this machine ({host})")
+        return Place(f"this machine ({host})", holder=LOCAL_STORE)
     return Place(
         text,
         problem=f"{what} '{text}' is not an Object Storage known to be in the EU; "
@@ -214,15 +218,18 @@ def placements(type_token: str, inputs: Mapping[str, Any]) -> list[Place]:
     if package == "scaleway":
         return _scaleway_places(kind, inputs)
     if package == "bunny" and kind == "bunny:StorageZone":
+        replicas = inputs.get("replication_regions") or []
+        if not isinstance(replicas, list):
+            replicas = [replicas]  # UNKNOWN, refused as one region
         return [bunny_storage_region(inputs.get("region"))] + [
-            bunny_storage_region(r, "replication region")
-            for r in inputs.get("replication_regions") or []
+            bunny_storage_region(r, "replication region") for r in replicas
         ]
     if package == "s3" and kind == "s3:Bucket":
         return [s3_endpoint(inputs.get("endpoint"))]
     if package == "kubernetes":
         # A CloudNativePG object store: the databases' backups go to its endpoint.
-        configuration = (inputs.get("spec") or {}).get("configuration") or {}
+        spec = inputs.get("spec")
+        configuration = spec.get("configuration") if isinstance(spec, Mapping) else None
         if isinstance(configuration, Mapping) and "endpointURL" in configuration:
             return [s3_endpoint(configuration["endpointURL"], "endpointURL")]
     return []
@@ -236,7 +243,7 @@ def _hcloud_places(kind: str, inputs: Mapping[str, Any]) -> list[Place]:
         if inputs.get(field) is not None:
             value = inputs[field]
             if what == "location":
-                return [hetzner_location(value, field if field != "location" else what)]
+                return [hetzner_location(value, field)]
             if what == "datacenter":
                 return [hetzner_datacenter(value)]
             return [hetzner_network_zone(value)]

@@ -135,22 +135,6 @@ class SovereigntyReport:
         lines += ["", "</details>"]
         return "\n".join(lines) + "\n"
 
-    def as_json(self) -> dict:
-        """The report as a JSON-ready document."""
-        return {
-            "stack": self.stack,
-            "passed": self.passed,
-            "countries": list(self.countries),
-            "backend": self.backend,
-            "violations": [
-                {"rule": v.rule, "resource": v.resource, "message": v.message}
-                for v in self.violations
-            ],
-            "resources": [
-                vars(row) | {"countries": list(row.countries)} for row in self.rows
-            ],
-        }
-
 
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""

@@ -10,6 +10,7 @@ from souverain.state_backend import BackendSetting
 
 REPO = Path(__file__).resolve().parents[2]
 EU_BACKEND = BackendSetting("file:///srv/state", "PULUMI_BACKEND_URL")
+BUCKET = "pulumi-python:dynamic/s3:Bucket"
 
 
 def planned(type_token: str, name: str, custom: bool = True, **inputs):
@@ -196,3 +197,27 @@ def test_without_a_backend_the_report_reads_the_environment(monkeypatch, tmp_pat
         "PULUMI_BACKEND_URL)"
     )
     assert [v.rule for v in report.violations] == ["state-backend-not-us-saas"]
+
+
+def test_a_bucket_is_held_by_whoever_runs_its_endpoint():
+    plan = Plan(
+        "souverain",
+        "dev",
+        [
+            planned(BUCKET, "local-bucket", endpoint="http://127.0.0.1:9000"),
+            planned(BUCKET, "scw-bucket", endpoint="https://s3.pl-waw.scw.cloud"),
+            planned(BUCKET, "far-bucket", endpoint="https://s3.us-east-1.example"),
+        ],
+    )
+
+    report = sovereignty_report(plan, EU_BACKEND)
+
+    assert [(r.jurisdiction, r.location) for r in report.rows] == [
+        ("nobody (a store on the machine running Pulumi)", "this machine (127.0.0.1)"),
+        ("Scaleway SAS (FR)", "pl-waw (PL) Object Storage"),
+        ("unknown", "https://s3.us-east-1.example"),
+    ]
+    # The endpoint is the finding; its unknown holder is not reported twice.
+    assert [(v.rule, v.resource) for v in report.violations] == [
+        ("eu-locations", "far-bucket")
+    ]

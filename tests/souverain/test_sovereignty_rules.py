@@ -41,7 +41,7 @@ def messages(rule: str, resource: Resource, stack: str = "dev") -> list[str]:
 # eu-locations
 
 
-def test_a_server_in_an_eu_location_passes():
+def test_a_protected_server_in_an_eu_location_passes_every_rule():
     assert check_resource(server(), "prod") == [
         Violation(
             "deletion-protection-in-prod",
@@ -120,6 +120,22 @@ def test_a_server_outside_the_eu_fails_with_the_locations_to_use():
         ),
         (
             Resource(
+                STORAGE_ZONE,
+                "acme-storage",
+                {"region": "DE", "replication_regions": UNKNOWN},
+            ),
+            "acme-storage: replication region is only known after apply; set it to "
+            "DE or SE",
+        ),
+        (
+            bucket(endpoint="https://ash.your-objectstorage.com"),
+            "acme-media-bucket: endpoint 'https://ash.your-objectstorage.com' is "
+            "outside the EU; use Hetzner Object Storage "
+            "(https://<fsn1|hel1|nbg1>.your-objectstorage.com) or Scaleway's "
+            "(https://s3.fr-par.scw.cloud)",
+        ),
+        (
+            Resource(
                 "kubernetes:barmancloud.cnpg.io/v1:ObjectStore",
                 "acme-backups",
                 {"spec": {"configuration": {"endpointURL": "https://s3.sin.example"}}},
@@ -146,7 +162,9 @@ def test_each_place_outside_the_eu_or_unknown_fails_with_its_fix(resource, expec
         Resource(STORAGE_ZONE, "acme-storage", {"region": "SE"}),
         bucket(endpoint="https://s3.fr-par.scw.cloud"),
         bucket(endpoint="http://127.0.0.1:9000"),
+        bucket(endpoint="http://[::1]:9000"),
         Resource("hcloud:index/firewall:Firewall", "acme-fw", {"rules": []}),
+        Resource("kubernetes:apps/v1:Deployment", "acme-app", {"spec": UNKNOWN}),
     ],
 )
 def test_places_in_the_eu_and_resources_that_follow_another_pass(resource):
@@ -171,6 +189,8 @@ def test_a_provider_souverain_does_not_know_fails():
     [
         server(),
         Resource("pulumi:providers:scaleway", "acme-scaleway", {"region": "fr-par"}),
+        # The engine's default provider of dynamic resources, never in the plan.
+        Resource("pulumi:providers:pulumi-python", "default", {}),
         Resource("random:index/randomPassword:RandomPassword", "acme-pw", {}),
         Resource("kubernetes:core/v1:Secret", "acme-secret", {}),
         Resource("acme:web:Site", "acme-site", {}, custom=False),
