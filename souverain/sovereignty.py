@@ -23,6 +23,7 @@ from souverain.render import short_type
 from souverain.sovereignty_rules import BUCKET, Resource, Violation, check_resource
 from souverain.state_backend import (
     BackendSetting,
+    backend_reminder,
     check_state_backend,
     describe_backend,
     find_backend,
@@ -73,6 +74,8 @@ class SovereigntyReport:
     """The state backend, where it is, and where its URL comes from."""
     countries: tuple[str, ...] = field(default=())
     """Every country a holder or the data is in, sorted."""
+    reminders: tuple[str, ...] = field(default=())
+    """What to settle before `pulumi up` that breaks no rule yet (no backend set)."""
 
     @property
     def passed(self) -> bool:
@@ -106,8 +109,9 @@ class SovereigntyReport:
             + row[3]
             for row in table
         ]
-        lines += ["", f"state backend: {self.backend}", ""]
-        return "\n".join(lines) + "\n" + self.verdict()
+        lines += ["", f"state backend: {self.backend}"]
+        lines += [f"note: {reminder}" for reminder in self.reminders]
+        return "\n".join([*lines, ""]) + "\n" + self.verdict()
 
     def render_markdown(self) -> str:
         """The report as a pull-request comment: verdict, violations, summary, rows."""
@@ -123,6 +127,7 @@ class SovereigntyReport:
                 for v in self.violations
             ]
         lines += ["", f"State backend: {_cell(self.backend)}", ""]
+        lines += [f"Note: {_cell(reminder)}\n" for reminder in self.reminders]
         lines += ["| provider | held by | resources |", "| --- | --- | ---: |"]
         for (provider, holder), count in _by_holder(self.rows).items():
             lines.append(f"| {provider} | {_cell(holder)} | {count} |")
@@ -220,7 +225,14 @@ def sovereignty_report(
     rows = [describe(r, cluster) for r in resources]
     violations = [v for r in resources for v in check_resource(r, plan.stack)]
     violations += check_state_backend(backend)
+    reminder = backend_reminder(backend)
     countries = tuple(sorted({c for row in rows for c in row.countries}))
     return SovereigntyReport(
-        plan.project, plan.stack, rows, violations, describe_backend(backend), countries
+        plan.project,
+        plan.stack,
+        rows,
+        violations,
+        describe_backend(backend),
+        countries,
+        reminders=(reminder,) if reminder else (),
     )

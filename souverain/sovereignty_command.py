@@ -17,6 +17,8 @@ def print_verdict(plan: "Plan", project_dir: Path | None) -> bool:
 
     report = sovereignty_report(plan, project_dir=project_dir)
     typer.echo(report.verdict(), nl=False)
+    for reminder in report.reminders:
+        console.say_error(f"warning: {reminder}")
     return report.passed
 
 

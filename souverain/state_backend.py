@@ -111,7 +111,11 @@ def backend_place(url: str) -> tuple[str, str | None]:
 
 
 def check_state_backend(setting: BackendSetting) -> list[Violation]:
-    """The state-backend rule: the violation, if the backend is not in the EU."""
+    """The state-backend rule: the violation, if the backend is not in the EU.
+
+    No backend at all is not a violation: nothing has been stored anywhere yet, and
+    a fresh checkout must plan. `backend_reminder` says what to do before `pulumi up`.
+    """
     if setting.unreadable is not None:
         message = (
             f"the current `pulumi login` in {setting.source} {setting.unreadable}, "
@@ -119,13 +123,20 @@ def check_state_backend(setting: BackendSetting) -> list[Violation]:
             "or backend.url in Pulumi.yaml to the backend's URL"
         )
     elif setting.url is None:
-        message = (
-            f"none is set, so `pulumi login` would keep the state in "
-            f"{PULUMI_CLOUD}; {FIX}, or set PULUMI_BACKEND_URL"
-        )
+        return []
     else:
         message = backend_place(setting.url)[1]
     return [Violation(RULE, "state backend", message)] if message else []
+
+
+def backend_reminder(setting: BackendSetting) -> str | None:
+    """What to do before `pulumi up` when no backend is set yet; None when one is."""
+    if setting.url is not None or setting.unreadable is not None:
+        return None
+    return (
+        "no state backend is set yet, and a bare `pulumi login` would keep the state "
+        f"in {PULUMI_CLOUD}: before `pulumi up`, {FIX}, or set PULUMI_BACKEND_URL"
+    )
 
 
 def describe_backend(setting: BackendSetting) -> str:

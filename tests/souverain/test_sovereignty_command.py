@@ -76,20 +76,35 @@ def test_forced_bucket_deletion_in_production_fails_and_a_marked_public_bucket_n
     ]
 
 
-def test_without_a_state_backend_the_plan_fails_on_pulumi_cloud(tmp_path, monkeypatch):
+def test_a_fresh_checkout_plans_and_is_reminded_to_set_a_backend(tmp_path, monkeypatch):
     monkeypatch.delenv("PULUMI_BACKEND_URL")
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "never-logged-in"))
+
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(REPO)])
+
+    assert result.exit_code == 0, result.output
+    assert "sovereignty: 46 resources, all in the EU (DE) — passed\n" in result.stdout
+    assert result.stderr.startswith(
+        "warning: no state backend is set yet, and a bare `pulumi login` would keep "
+        "the state in Pulumi Cloud, run by Pulumi Corporation under US law: before "
+        "`pulumi up`, create an EU bucket with `souverain state bootstrap` and "
+        "`pulumi login` to the s3:// URL it prints (docs/state.md), or set "
+        "PULUMI_BACKEND_URL\n"
+    )
+
+
+def test_a_backend_in_pulumi_cloud_fails_the_plan(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "https://api.pulumi.com")
 
     result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(REPO)])
 
     assert result.exit_code == EXIT_POLICY_VIOLATION, result.output
     assert (
         "sovereignty: 1 violation — failed\n"
-        "  - [state-backend-not-us-saas] state backend: none is set, so `pulumi "
-        "login` would keep the state in Pulumi Cloud, run by Pulumi Corporation "
-        "under US law; create an EU bucket with `souverain state bootstrap` and "
-        "`pulumi login` to the s3:// URL it prints (docs/state.md), or set "
-        "PULUMI_BACKEND_URL\n"
+        "  - [state-backend-not-us-saas] state backend: 'https://api.pulumi.com' is "
+        "Pulumi Cloud, run by Pulumi Corporation under US law; create an EU bucket "
+        "with `souverain state bootstrap` and `pulumi login` to the s3:// URL it "
+        "prints (docs/state.md)\n"
     ) in result.stdout
 
 

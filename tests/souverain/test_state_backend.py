@@ -8,6 +8,7 @@ import pytest
 from souverain.state_backend import (
     FIX,
     BackendSetting,
+    backend_reminder,
     check_state_backend,
     describe_backend,
     find_backend,
@@ -61,15 +62,20 @@ def test_the_credentials_path_variable_wins_over_pulumi_home(project, tmp_path):
     assert find_backend(project, env).url == HETZNER_LOGIN
 
 
-def test_no_source_means_pulumi_cloud_and_fails(project, tmp_path):
+def test_no_source_yet_breaks_no_rule_but_reminds_of_pulumi_cloud(project, tmp_path):
     setting = find_backend(project, {"PULUMI_HOME": str(tmp_path / "empty")})
 
     assert setting.url is None
-    assert [str(v) for v in check_state_backend(setting)] == [
-        "state backend: none is set, so `pulumi login` would keep the state in "
-        f"Pulumi Cloud, run by Pulumi Corporation under US law; {FIX}, or set "
-        "PULUMI_BACKEND_URL"
-    ]
+    assert check_state_backend(setting) == []
+    assert backend_reminder(setting) == (
+        "no state backend is set yet, and a bare `pulumi login` would keep the state "
+        "in Pulumi Cloud, run by Pulumi Corporation under US law: before `pulumi up`, "
+        f"{FIX}, or set PULUMI_BACKEND_URL"
+    )
+
+
+def test_a_set_backend_needs_no_reminder():
+    assert backend_reminder(BackendSetting(HETZNER_LOGIN, "PULUMI_BACKEND_URL")) is None
 
 
 def test_an_encrypted_login_cannot_be_read_and_says_how_to_tell(project, tmp_path):
