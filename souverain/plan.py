@@ -41,6 +41,12 @@ class PlannedResource:
     custom: bool
     inputs: dict[str, Any]
     dependencies: tuple[str, ...]
+    ignore_changes: tuple[str, ...] = ()
+    """Input paths the program tells the engine to leave as they are (ignoreChanges)."""
+    replace_on_changes: tuple[str, ...] = ()
+    """Input paths whose change the program says must replace the resource."""
+    property_dependencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(input, the URNs its value comes from), for the inputs that depend on any."""
 
     @property
     def provider(self) -> str:
@@ -52,8 +58,12 @@ class PlannedResource:
         return package
 
     def as_json(self) -> dict[str, Any]:
-        """The resource as the plan's JSON document lists it."""
-        return {
+        """The resource as the plan's JSON document lists it.
+
+        The two change options appear only where set, so most resources read as
+        before they were recorded.
+        """
+        document = {
             "urn": self.urn,
             "type": self.type,
             "name": self.name,
@@ -62,6 +72,15 @@ class PlannedResource:
             "inputs": self.inputs,
             "dependencies": list(self.dependencies),
         }
+        if self.ignore_changes:
+            document["ignore_changes"] = list(self.ignore_changes)
+        if self.replace_on_changes:
+            document["replace_on_changes"] = list(self.replace_on_changes)
+        if self.property_dependencies:
+            document["property_dependencies"] = {
+                key: list(urns) for key, urns in self.property_dependencies
+            }
+        return document
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,13 @@ class _RecordingMonitor(mocks.MockMonitor):
                     custom=bool(request.custom),
                     inputs=_shown(inputs),
                     dependencies=tuple(sorted(set(request.dependencies))),
+                    ignore_changes=tuple(request.ignoreChanges),
+                    replace_on_changes=tuple(request.replaceOnChanges),
+                    property_dependencies=tuple(
+                        (key, tuple(sorted(set(deps.urns))))
+                        for key, deps in sorted(request.propertyDependencies.items())
+                        if deps.urns
+                    ),
                 )
             )
         return response
