@@ -1,0 +1,301 @@
+"""The change report: a `Diff` with its cost and sovereignty, as Markdown for a
+pull request and as a few lines for a terminal.
+
+The same inputs give byte-identical output, so a CI job can compare reports, and the
+first line is a hidden marker naming the stack, so it can find and update its own
+comment.
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from components.errors import SouverainError
+from souverain.cost import Estimate, cents, price_plan
+from souverain.diff import ABSENT, CREATE, DELETE, REPLACE, UPDATE, Diff, ResourceChange
+from souverain.plan import Plan
+from souverain.render import short_type
+
+MAX_VALUE_CHARS = 80
+HEADINGS = {
+    CREATE: "To create",
+    UPDATE: "To update",
+    REPLACE: "To replace",
+    DELETE: "To delete",
+}
+SIGNS = {CREATE: "+", UPDATE: "~", REPLACE: "±", DELETE: "-"}
+
+
+def marker(stack: str) -> str:
+    """The hidden first line a CI job looks for to update its one comment."""
+    return f"<!-- souverain:preview stack={stack} -->"
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One cost line item whose quantity or amount differs between two plans."""
+
+    item: str
+    before: str
+    after: str
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class CostChange:
+    """The monthly cost of both plans, and the line items that differ."""
+
+    before: Estimate
+    after: Estimate
+    lines: tuple[LineChange, ...]
+
+    @property
+    def net(self) -> Decimal:
+        """The difference of the net monthly totals, EUR."""
+        return self.after.net - self.before.net
+
+    @property
+    def gross(self) -> Decimal:
+        """The difference of the gross monthly totals, EUR."""
+        return self.after.gross - self.before.gross
+
+
+@dataclass(frozen=True)
+class Report:
+    """The rendered report and what a command needs to decide its exit code."""
+
+    markdown: str
+    summary: str
+    sovereign: bool
+
+
+def signed(amount: Decimal) -> str:
+    """+9.49, -2.50, 0.00."""
+    return f"+{amount}" if amount > 0 else str(amount)
+
+
+def unit_price(price: Decimal) -> str:
+    """A unit price with at least two decimals: 0.50, 2.99, 0.0086."""
+    shown = price.normalize()
+    return f"{shown:f}" if shown.as_tuple().exponent < -2 else str(cents(shown))
+
+
+def _line_text(quantity: Decimal, unit: Decimal, monthly: Decimal) -> str:
+    return f"{quantity.normalize():f} × {unit_price(unit)} = {monthly}"
+
+
+def compare_costs(
+    before: Plan, after: Plan, prices: dict[str, Any] | None = None
+) -> CostChange:
+    """Price both plans at the same list prices; keep the line items that differ."""
+    old, new = price_plan(before, prices), price_plan(after, prices)
+    old_lines = {line.item: line for line in old.lines}
+    new_lines = {line.item: line for line in new.lines}
+    changed = []
+    for item in sorted(set(old_lines) | set(new_lines)):
+        was, now = old_lines.get(item), new_lines.get(item)
+        if was and now and (was.quantity, was.monthly) == (now.quantity, now.monthly):
+            continue
+        zero = Decimal("0.00")
+        changed.append(
+            LineChange(
+                item,
+                _line_text(was.quantity, was.unit_price, was.monthly) if was else "—",
+                _line_text(now.quantity, now.unit_price, now.monthly) if now else "—",
+                (now.monthly if now else zero) - (was.monthly if was else zero),
+            )
+        )
+    return CostChange(old, new, tuple(changed))
+
+
+def shown(value: Any) -> str:
+    """A value on one line, as short as a table cell allows."""
+    if value is ABSENT:
+        return "(none)"
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = text.replace("\n", "\\n")
+    if len(text) > MAX_VALUE_CHARS:
+        text = f"{text[:MAX_VALUE_CHARS]}… ({len(text)} chars)"
+    return text
+
+
+def _code(text: str) -> str:
+    """Inline code safe in a table cell: no pipe, no backtick breaks it."""
+    text = text.replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _property_cell(change: ResourceChange) -> str:
+    lines = []
+    for p in change.properties:
+        if p.secret:
+            text = f"{_code(p.path)}: changed (secret)"
+        else:
+            text = f"{_code(p.path)}: {_code(shown(p.old))} → {_code(shown(p.new))}"
+        if p.replaces:
+            text += " (replaces)"
+        lines.append(text)
+    return "<br>".join(lines)
+
+
+def _resource_tables(diff: Diff) -> list[str]:
+    lines = []
+    for action in (CREATE, UPDATE, REPLACE, DELETE):
+        changes = diff.of(action)
+        if not changes:
+            continue
+        lines += [f"### {HEADINGS[action]} ({len(changes)})", ""]
+        with_properties = action in (UPDATE, REPLACE)
+        if with_properties:
+            lines += ["| type | name | changes |", "| --- | --- | --- |"]
+        else:
+            lines += ["| type | name |", "| --- | --- |"]
+        undecided = False
+        for change in changes:
+            name = _code(change.name)
+            if not change.replacement_known:
+                name += " †"
+                undecided = True
+            row = f"| {_code(short_type(change.type))} | {name} |"
+            if with_properties:
+                row += f" {_property_cell(change)} |"
+            lines.append(row)
+        if undecided:
+            lines += [
+                "",
+                "† Its provider decides for itself whether these changes replace it; "
+                "only `pulumi preview` can tell.",
+            ]
+        lines.append("")
+    if diff.ignored:
+        lines += [
+            "### Left as they are",
+            "",
+            "The program tells Pulumi to ignore these inputs on existing resources "
+            "(`ignoreChanges`): the new values apply to resources created from now on.",
+            "",
+            "| name | input |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {_code(name)} | {_code(path)} |" for name, path in diff.ignored]
+        lines.append("")
+    return lines
+
+
+def _cost_section(cost: CostChange | str) -> list[str]:
+    lines = ["### Monthly cost", ""]
+    if isinstance(cost, str):
+        return [*lines, f"The cost cannot be estimated: {cost}", ""]
+    before, after = cost.before, cost.after
+    percent = cents(after.vat_rate * 100).normalize()
+    lines += [
+        "| EUR per month | before | after | difference |",
+        "| --- | ---: | ---: | ---: |",
+        f"| net | {before.net} | {after.net} | {signed(cost.net)} |",
+        f"| VAT {percent}% | {before.vat} | {after.vat} | "
+        f"{signed(after.vat - before.vat)} |",
+        f"| gross | {before.gross} | {after.gross} | {signed(cost.gross)} |",
+        "",
+    ]
+    if cost.lines:
+        lines += [
+            "| line item that changes | before | after | difference |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {line.item} | {line.before} | {line.after} | "
+            f"{signed(line.difference)} |"
+            for line in cost.lines
+        ]
+        lines.append("")
+    as_of = sorted({line.as_of for line in [*before.lines, *after.lines]})
+    lines += [
+        f"Both sides at the list prices in souverain/prices.json (as of "
+        f"{', '.join(as_of) or '-'}), usage-based items at `souverain cost`'s "
+        "assumed use.",
+        "",
+    ]
+    return lines
+
+
+def _sovereignty_section(plan: Plan, project_dir: Path | None) -> tuple[str, bool]:
+    """The sovereignty report of the changed stack, as Markdown, and its verdict."""
+    from souverain.sovereignty import sovereignty_report
+
+    report = sovereignty_report(plan, project_dir=project_dir)
+    return report.render_markdown(), report.passed
+
+
+def render_summary(diff: Diff, cost: CostChange | str, sovereign: bool) -> str:
+    """The report in a few lines for a terminal: counts, resources, cost, verdict."""
+    lines = [f"{diff.stack}: {diff.summary()} ({diff.unchanged} unchanged)"]
+    lines += [
+        f"  {SIGNS[c.action]} {short_type(c.type)} {c.name}" for c in diff.changes
+    ]
+    if isinstance(cost, str):
+        lines.append(f"monthly cost: cannot be estimated: {cost}")
+    else:
+        lines.append(
+            f"monthly cost: {cost.before.net} → {cost.after.net} EUR net "
+            f"({signed(cost.net)}), {cost.before.gross} → {cost.after.gross} EUR "
+            f"gross ({signed(cost.gross)})"
+        )
+    lines.append(f"sovereignty: {'passed' if sovereign else 'failed'}")
+    return "\n".join(lines) + "\n"
+
+
+# Why a preview without its unchanged resources gets no totals.
+PARTIAL_PREVIEW = (
+    "the preview lists only the changed resources, so the stack's totals cannot be "
+    "added up: write it with `pulumi preview --json --show-sames`"
+)
+
+
+def build_report(
+    diff: Diff,
+    before: Plan,
+    after: Plan,
+    base: str,
+    project_dir: Path | None = None,
+    prices: dict[str, Any] | None = None,
+    complete: bool = True,
+) -> Report:
+    """The whole report of `diff`; `base` says in a sentence what it compares with.
+
+    `complete` is False when the plans hold only the changed resources (a preview
+    without `--show-sames`): the cost is then left out, and the sovereignty check
+    covers the changed resources only.
+    """
+    cost: CostChange | str = PARTIAL_PREVIEW
+    if complete:
+        try:
+            cost = compare_costs(before, after, prices)
+        except SouverainError as err:
+            cost = str(err)
+    sovereignty, sovereign = _sovereignty_section(after, project_dir)
+    lines = [
+        marker(diff.stack),
+        f"## Changes to `{diff.stack}`",
+        "",
+        base,
+        "",
+        f"**{diff.summary()}** ({diff.unchanged} unchanged)",
+        "",
+    ]
+    if not complete:
+        lines += [
+            f"> Note: {PARTIAL_PREVIEW}; the sovereignty check below covers only "
+            "the changed resources.",
+            "",
+        ]
+    lines += _resource_tables(diff)
+    lines += _cost_section(cost)
+    markdown = "\n".join(lines) + "\n" + sovereignty
+    return Report(markdown, render_summary(diff, cost, sovereign), sovereign)
