@@ -13,6 +13,7 @@ from souverain import console
 from souverain.catalog import catalog_app
 from souverain.cost_command import cost, prices_app
 from souverain.new import new
+from souverain.preview_command import comment, report_changes
 from souverain.sovereignty_command import print_verdict, sovereignty
 from souverain.state import state_app
 
@@ -27,6 +28,7 @@ app.add_typer(prices_app, name="prices")
 app.command()(new)
 app.command()(cost)
 app.command()(sovereignty)
+app.command()(comment)
 
 
 @app.callback()
@@ -56,10 +58,25 @@ def plan(
         Path | None,
         typer.Option(help="The souverain checkout (default: the one around cwd)."),
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="BASE",
+            help="Report the changes from BASE: a plan file from --json, or a git "
+            "ref whose stack file is planned with this checkout's code.",
+        ),
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write the --compare report here, not stdout."),
+    ] = None,
 ) -> None:
     """Show what `pulumi up` would create for a stack, without any cloud account.
 
     The sovereignty rules run over the plan too; a broken one exits with code 4.
+    With --compare, the tree gives way to a Markdown report of the changes, their
+    monthly cost and the sovereignty verdict (docs/previews.md).
     """
     # Imported here: Pulumi's SDK takes most of a second to import, which the other
     # commands should not pay.
@@ -70,8 +87,11 @@ def plan(
         result = plan_stack(stack, project_dir)
         if json_file is not None:
             _write_json(result.as_json(), json_file)
-        typer.echo(render_plan(result), nl=False)
-        sovereign = print_verdict(result, project_dir)
+        if compare is not None or report_file is not None:
+            sovereign = report_changes(result, compare, report_file, project_dir)
+        else:
+            typer.echo(render_plan(result), nl=False)
+            sovereign = print_verdict(result, project_dir)
         for warning in result.warnings:
             console.say_error(f"warning: {warning}")
     if not sovereign:
