@@ -12,6 +12,7 @@ from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
 from souverain.cost_command import cost, prices_app
+from souverain.forge_comment import post_comment
 from souverain.new import new
 from souverain.preview_command import comment, report_changes
 from souverain.sovereignty_command import print_verdict, sovereignty
@@ -28,6 +29,7 @@ app.add_typer(prices_app, name="prices")
 app.command()(new)
 app.command()(cost)
 app.command()(sovereignty)
+app.command(name="post-comment")(post_comment)
 app.command()(comment)
 
 
