@@ -11,6 +11,7 @@ from rich.logging import RichHandler
 from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
+from souverain.ci import ci_app
 from souverain.cost_command import cost, prices_app
 from souverain.forge_comment import post_comment
 from souverain.new import new
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(state_app, name="state")
 app.add_typer(prices_app, name="prices")
+app.add_typer(ci_app, name="ci")
 app.command()(new)
 app.command()(cost)
 app.command()(sovereignty)
