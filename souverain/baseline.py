@@ -31,17 +31,26 @@ class Baseline:
     description: str
 
 
-def load_baseline(base: str, stack: str, project_dir: Path | None) -> Baseline:
-    """The plan of `stack` in `base`: a plan file if one is there, else a git ref."""
+def load_baseline(
+    base: str, stack: str, project_dir: Path | None, project: str | None = None
+) -> Baseline:
+    """The plan of `stack` in `base`: a plan file if one is there, else a git ref.
+
+    `project`, when given, is the Pulumi project a plan file must be of.
+    """
     path = Path(base)
     if path.is_file():
-        plan = read_plan_file(path, stack)
+        plan = read_plan_file(path, stack, project)
         return Baseline(plan, f"Compared with the plan in `{path.name}`.")
     return plan_at_ref(base, stack, project_dir)
 
 
-def read_plan_file(path: Path, stack: str) -> Plan:
-    """A plan written by `souverain plan --json`, checked and with secrets hidden."""
+def read_plan_file(path: Path, stack: str, project: str | None = None) -> Plan:
+    """A plan written by `souverain plan --json`, checked and with secrets hidden.
+
+    `project`, when given, is the Pulumi project the plan must be of: another
+    project's resources have other URNs, so every one would look new.
+    """
     fix = PLAN_FIX.format(stack=stack)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -64,6 +73,11 @@ def read_plan_file(path: Path, stack: str) -> Plan:
         raise SouverainError(
             f"{path} is a plan of the stack '{document.get('stack')}', not '{stack}': "
             f"compare plans of one stack, or {fix}"
+        )
+    if project is not None and document.get("project") != project:
+        raise SouverainError(
+            f"{path} is a plan of the project '{document.get('project')}', not "
+            f"'{project}': compare plans of one project, or {fix}"
         )
     resources = [
         _planned(entry, index, path, fix)

@@ -50,7 +50,7 @@ def report_changes(
             f"--report {target} needs something to compare with: add --compare "
             "with a plan file or a git ref, e.g. --compare main"
         )
-    baseline = load_baseline(base, plan.stack, project_dir)
+    baseline = load_baseline(base, plan.stack, project_dir, plan.project)
     diff = compare_plans(baseline.plan, plan)
     report = build_report(diff, baseline.plan, plan, baseline.description, project_dir)
     _deliver(report, target)

@@ -44,10 +44,6 @@ def prod_with(tmp_path: Path, old: str, new: str) -> Plan:
     return plan_stack("prod", make_project(tmp_path, "prod", PROD.replace(old, new)))
 
 
-def names(changes: list[ResourceChange]) -> list[tuple[str, str]]:
-    return [(c.type, c.name) for c in changes]
-
-
 def test_one_more_worker_creates_exactly_its_server(prod, tmp_path):
     after = prod_with(tmp_path, "      count: 2\n", "      count: 3\n")
 

@@ -134,7 +134,14 @@ def test_a_base_that_is_neither_a_file_nor_a_ref_is_refused_with_both_fixes(proj
             "is a plan of the stack 'dev', not 'prod': compare plans of one stack",
         ),
         (
-            json.dumps({"stack": "prod", "resources": [{"urn": "u"}]}),
+            json.dumps({"stack": "prod", "project": "shop", "resources": []}),
+            "is a plan of the project 'shop', not 'souverain': compare plans of one "
+            "project",
+        ),
+        (
+            json.dumps(
+                {"stack": "prod", "project": "souverain", "resources": [{"urn": "u"}]}
+            ),
             "resource 0 has no valid 'type' field, so it is not a plan souverain wrote",
         ),
         (
