@@ -134,7 +134,8 @@ def test_every_job_sets_up_as_the_readme_says_and_checks_the_cli_it_downloads(
 def test_the_preview_posts_its_report_through_post_comment(forge):
     text = render_workflow(forge, "prod")
     order = [
-        'pulumi preview --json --show-sames --stack "${SOUVERAIN_STACK}" > preview.json',
+        "pulumi preview --json --show-sames --stack "
+        '"${SOUVERAIN_STACK}" > preview.json',
         '.venv/bin/souverain comment preview.json --stack "${SOUVERAIN_STACK}"',
         f".venv/bin/souverain post-comment report.md --forge {forge}",
         'exit "${verdict:-0}"',
