@@ -28,6 +28,7 @@ def declare_bare_cluster(
     control_plane: list[str],
     servers: list[str],
     backups: Any,
+    protection: dict[str, bool],
 ) -> tuple[dict[str, Any], dict[str, Any], tuple[Any, ...]]:
     """The cluster's CAs, tokens and API addresses as raw resources, and per server a
     secret user data that needs what souverain's needs (its text stays unknown in a
@@ -78,6 +79,7 @@ def declare_bare_cluster(
             assignee_type="server",
             auto_delete=False,
             labels={"souverain.eu/startup": startup},
+            **protection,
         )
         for name in control_plane
     }

@@ -53,6 +53,10 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
         ]
 
     cluster = settings.get("enableCluster", False)
+    # As hcloud_protection sends it: nothing when off, the provider's default.
+    protection = (
+        {"delete_protection": True} if settings.get("deletionProtection") else {}
+    )
     addresses = {
         name: address
         for pool_name, pool in pools
@@ -76,13 +80,14 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
         if cluster:
             backups = buckets["backups"].bucket if buckets is not None else None
             user_data, primary_ids, admin_inputs = declare_bare_cluster(
-                startup, location, control_plane, sorted(addresses), backups
+                startup, location, control_plane, sorted(addresses), backups, protection
             )
         network = hcloud.Network(
             f"{startup}-network",
             name=f"{startup}-network",
             ip_range=network_cidr,
             labels=labels,
+            **protection,
         )
         network_id = network.id.apply(int)
         subnet = hcloud.NetworkSubnet(
@@ -183,6 +188,8 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
                         )
                     ],
                     user_data=user_data[name] if cluster else None,
+                    **protection,
+                    **({"rebuild_protection": True} if protection else {}),
                     # Options are not in the plan, so the check cannot compare them;
                     # they are set as the NodePool sets them, for the same requests.
                     opts=pulumi.ResourceOptions(
@@ -198,6 +205,7 @@ def bare_program(settings: dict[str, Any]) -> Callable[[], None]:
             name=f"{startup}-lb",
             load_balancer_type=settings.get("loadBalancerType", "lb11"),
             location=location,
+            **protection,
             labels=labels,
             algorithm=hcloud.LoadBalancerAlgorithmArgs(type="round_robin"),
         )
