@@ -133,6 +133,11 @@ def option_problems(
     return problems
 
 
+def has_default_ssh_key() -> bool:
+    """True when one of the key files ssh-keygen makes by default exists."""
+    return any(Path(name).expanduser().is_file() for name in DEFAULT_SSH_KEYS)
+
+
 def read_ssh_key(path: Path | None) -> str:
     """The one public key line of `path`, or of the user's usual key file.
 

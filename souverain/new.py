@@ -10,7 +10,7 @@ from souverain.console import reported_errors
 from souverain.stack_files import find_project
 
 if TYPE_CHECKING:
-    from souverain import forking
+    from souverain import forking, ssh_keys
 
 # As the README installs it; the pulumi commands find the venv through Pulumi.yaml.
 SOUVERAIN = ".venv/bin/souverain"
@@ -66,7 +66,7 @@ def new(
     # Imported here: the settings model and its rules cost the other commands a
     # quarter of a second at every start.
     from components.config_rules import cidr_problems
-    from souverain import forking
+    from souverain import forking, ssh_keys
 
     with reported_errors():
         project = find_project(project_dir or Path.cwd())
@@ -77,8 +77,15 @@ def new(
         problems += forking.option_problems(
             template, domain, location, admin_cidrs, scaleway_project_id
         )
+        made_key = None
         try:
-            key = forking.read_ssh_key(ssh_key)
+            if ssh_key is None and not forking.has_default_ssh_key():
+                # Made only for a stack that will be written, in memory until then.
+                if not problems:
+                    made_key = ssh_keys.key_for_new_stack(name)
+                    key = made_key.public_line
+            else:
+                key = forking.read_ssh_key(ssh_key)
         except SouverainError as err:
             problems.append(str(err))
         if problems:
@@ -97,9 +104,23 @@ def new(
         )
         text = forking.render_stack_file(request)
         missing = forking.check_stack_file(project, name, text)
+        if made_key is not None:
+            ssh_keys.save_stack_key(made_key)
         path = forking.write_stack_file(project, name, text)
         shown = path.relative_to(project.root)
         typer.echo(next_steps(request, str(shown), missing, project.root))
+        if made_key is not None:
+            typer.echo(_key_note(made_key))
+
+
+def _key_note(key: "ssh_keys.StackKey") -> str:
+    """Where the stack's SSH key is, and how to use it."""
+    made = "Made a new SSH key" if key.private_text else "Reused the SSH key"
+    return (
+        f"\n{made} for the servers, since ~/.ssh held none of the usual ones: "
+        f"{key.path} (no passphrase; add one with `ssh-keygen -p -f {key.path}`). "
+        f"Reach a server with `ssh -i {key.path} root@<address>`."
+    )
 
 
 def _one_or_listed(problems: list[str]) -> str:

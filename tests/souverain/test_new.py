@@ -204,17 +204,54 @@ def test_every_problem_is_listed_at_once(project):
     )
 
 
-def test_a_missing_default_ssh_key_is_refused_with_the_fix(project, monkeypatch):
-    monkeypatch.setenv("HOME", str(project.parent / "empty-home"))
+def test_without_any_ssh_key_one_is_made_for_the_stack(project, monkeypatch):
+    home = project.parent / "empty-home"
+    monkeypatch.setenv("HOME", str(home))
 
     result = new(project, "acme", "--domain", "acme.eu", key=None)
 
-    assert result.exit_code == EXIT_USER_ERROR
-    assert result.stderr == (
-        "error: no --ssh-key was given, and none of ~/.ssh/id_ed25519.pub, "
-        "~/.ssh/id_ecdsa.pub, ~/.ssh/id_rsa.pub exists: pass your public key file "
-        "(--ssh-key ~/.ssh/<key>.pub), or make one with `ssh-keygen -t ed25519`\n"
+    assert result.exit_code == 0, result.output
+    private = home / ".ssh" / "souverain-acme"
+    public = (home / ".ssh" / "souverain-acme.pub").read_text()
+    assert public.startswith("ssh-ed25519 ") and public.endswith(" souverain-acme\n")
+    assert private.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert (home / ".ssh").stat().st_mode & 0o777 == 0o700
+    stack = yaml.safe_load((project / "stacks" / "Pulumi.acme.yaml").read_text())
+    assert stack["config"]["souverain:sshPublicKeys"] == {"admin": public.strip()}
+    assert result.stdout.endswith(
+        "Made a new SSH key for the servers, since ~/.ssh held none of the usual "
+        f"ones: {private} (no passphrase; add one with `ssh-keygen -p -f {private}`). "
+        f"Reach a server with `ssh -i {private} root@<address>`.\n"
     )
+    assert "PRIVATE KEY" not in result.output
+
+
+def test_the_stack_key_made_before_is_reused_not_replaced(project, monkeypatch):
+    home = project.parent / "empty-home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "souverain-acme").write_text("the old private key\n")
+    (home / ".ssh" / "souverain-acme.pub").write_text(ADMIN_KEY + "\n")
+    monkeypatch.setenv("HOME", str(home))
+
+    result = new(project, "acme", "--domain", "acme.eu", key=None)
+
+    assert result.exit_code == 0, result.output
+    assert (home / ".ssh" / "souverain-acme").read_text() == "the old private key\n"
+    stack = yaml.safe_load((project / "stacks" / "Pulumi.acme.yaml").read_text())
+    assert stack["config"]["souverain:sshPublicKeys"] == {"admin": ADMIN_KEY}
+    assert "Reused the SSH key for the servers" in result.stdout
+
+
+def test_no_key_is_made_when_the_stack_is_refused(project, monkeypatch):
+    home = project.parent / "empty-home"
+    monkeypatch.setenv("HOME", str(home))
+
+    result = new(project, "acme", "--domain", "ACME.eu", key=None)
+
+    assert result.exit_code == EXIT_USER_ERROR
+    assert result.stderr.startswith("error: --domain 'ACME.eu' is not a domain name: ")
+    assert not (home / ".ssh").exists()
 
 
 def test_the_default_ssh_key_is_read_from_home(project, monkeypatch):
