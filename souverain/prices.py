@@ -19,10 +19,12 @@ PRICES_FIX = (
 
 
 def load_prices(path: Path | None = None) -> dict[str, Any]:
-    """The price data shipped with souverain, or the one in `path`."""
+    """The price data shipped with souverain, or the one in `path`, checked whole."""
+    from souverain.prices_model import price_data_problems
+
     path = path or PRICES_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise SouverainError(
             f"cannot read the price data {path}: {err.strerror or err}; pass a "
@@ -30,3 +32,12 @@ def load_prices(path: Path | None = None) -> dict[str, Any]:
         ) from err
     except ValueError as err:
         raise SouverainError(f"{path} is not JSON ({err}); {PRICES_FIX}") from err
+
+    problems = price_data_problems(document)
+    if problems:
+        shown = "; ".join(problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise SouverainError(
+            f"the price data {path} is not usable: {shown}{more}; {PRICES_FIX}"
+        )
+    return document

@@ -83,6 +83,10 @@ def hetzner_prices(
             for kind in pricing["load_balancer_types"]
         },
         "primary_ipv4": _per_location(ipv4["prices"], locations, source),
+        **{
+            f"floating_{kind['type']}": _per_location(kind["prices"], locations, source)
+            for kind in pricing["floating_ips"]
+        },
         "volume_per_gb_month": {
             "price": pricing["volume"]["price_per_gb_month"]["net"],
             **source,

@@ -16,6 +16,7 @@ from souverain.cost import (
     cents,
     load_prices,
     price_plan,
+    vat_percent,
     vat_rate,
 )
 from souverain.plan import Plan, PlannedResource, plan_stack
@@ -116,12 +117,32 @@ def test_prod_costs_five_servers_five_addresses_storage_and_the_edge(prod):
         assert line.monthly == cents(line.monthly), line.item
 
 
-def test_object_storage_beyond_the_included_terabyte_is_billed(prod):
-    estimate = price_plan(prod, usage=Usage(object_storage_tb=Decimal(3)))
+def test_object_storage_beyond_the_included_terabyte_is_billed_per_tb(prod):
+    prices = load_prices()
+    prices["hetzner"]["object_storage"]["storage_per_tb_month"] = "6.50"
+
+    estimate = price_plan(prod, prices, usage=Usage(object_storage_tb=Decimal(3)))
 
     beyond = next(line for line in estimate.lines if "beyond" in line.item)
-    assert (beyond.quantity, beyond.monthly) == (Decimal(2), cents(2 * OBJECT_STORAGE))
+    # 3 TB stored, 1 TB included: 2 × 6.50, on top of the 4.99 base.
+    assert (beyond.quantity, beyond.monthly) == (Decimal(2), Decimal("13.00"))
     assert beyond.assumption == "3 TB stored in all buckets"
+
+
+def test_hank_parts_costs_what_its_lines_add_up_to_by_hand():
+    estimate = price_plan(plan_stack("hank-parts"))
+
+    # 5 × cx33 + 3 × cx43 + lb21 + 8 IPv4 + Object Storage + 80 GB of volumes
+    # + registry + e-mail + 2 pull zones + edge storage replicated to SE:
+    # 24.95 + 26.97 + 16.40 + 4.00 + 4.99 + 3.52 + 0.27 + 0.18 + 2 × 0.86 + 0.17.
+    assert (estimate.net, estimate.vat, estimate.gross) == (
+        Decimal("83.17"),
+        Decimal("15.80"),
+        Decimal("98.97"),
+    )
+    edge = next(line for line in estimate.lines if line.item.startswith("edge"))
+    # DE and SE at 0.01 USD each, at 0.86 EUR per USD, for 10 GB.
+    assert (edge.unit_price, edge.monthly) == (Decimal("0.0172"), Decimal("0.17"))
 
 
 def test_another_vat_rate_changes_only_the_tax(prod):
@@ -133,17 +154,101 @@ def test_another_vat_rate_changes_only_the_tax(prod):
     assert austria.vat == cents(default.net * Decimal("0.20"))
 
 
-def plan_with_server(server_type: str) -> Plan:
-    web = PlannedResource(
-        urn="urn:pulumi:dev::acme::hcloud:index/server:Server::acme-web-1",
-        type="hcloud:index/server:Server",
-        name="acme-web-1",
+def declared(kind: str, name: str, **inputs) -> PlannedResource:
+    return PlannedResource(
+        urn=f"urn:pulumi:dev::acme::hcloud:index/{kind}::{name}",
+        type=f"hcloud:index/{kind}",
+        name=name,
         parent=None,
         custom=True,
-        inputs={"serverType": server_type, "location": "fsn1"},
+        inputs=inputs,
         dependencies=(),
     )
+
+
+def plan_with_server(server_type: str, **placement) -> Plan:
+    placement = placement or {"location": "fsn1"}
+    web = declared("server:Server", "acme-web-1", serverType=server_type, **placement)
     return Plan("acme", "dev", [web])
+
+
+def test_declared_volumes_and_floating_addresses_are_priced():
+    plan = Plan(
+        "acme",
+        "dev",
+        [
+            declared("volume:Volume", "acme-data", size=50, location="fsn1"),
+            declared(
+                "floatingIp:FloatingIp", "acme-vip", type="ipv4", homeLocation="fsn1"
+            ),
+        ],
+    )
+
+    estimate = price_plan(plan)
+
+    assert [(line.item, line.quantity, line.monthly) for line in estimate.lines] == [
+        ("floating IPv4 in fsn1", Decimal(1), Decimal("3.00")),
+        ("volumes, GB", Decimal(50), cents(50 * VOLUME_GB)),
+    ]
+
+
+def test_a_server_placed_by_data_centre_is_priced_in_its_location():
+    estimate = price_plan(plan_with_server("cx23", datacenter="nbg1-dc3"))
+
+    assert estimate.lines[0].item == "server cx23 in nbg1"
+
+
+def test_a_server_outside_the_eu_names_the_location_not_stale_prices():
+    with pytest.raises(SouverainError) as raised:
+        price_plan(plan_with_server("cx23", location="ash"))
+
+    assert str(raised.value).startswith(
+        "the server type 'cx23' has no price in location 'ash' (used by acme-web-1): "
+        "souverain prices Hetzner's EU locations (fsn1, hel1, nbg1); give it one of "
+        "them, or refresh the price data"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rate", "shown"), [("0.19", "19"), ("0.20", "20"), ("0.077", "7.7")]
+)
+def test_vat_rates_read_as_plain_percentages(rate, shown):
+    assert vat_percent(Decimal(rate)) == shown
+
+
+def test_every_shipped_price_names_its_source_and_date():
+    entries = [
+        entry
+        for section in ("hetzner", "scaleway", "bunny")
+        for entry in PRICES[section].values()
+        if "source" in entry or "as_of" in entry or "monthly" in entry
+    ]
+    entries += [
+        t
+        for kind in ("server_types", "load_balancer_types")
+        for t in HETZNER[kind].values()
+    ]
+
+    for entry in entries:
+        assert entry["source"].startswith("https://"), entry
+        assert len(entry["as_of"]) == 10, entry
+
+
+def test_a_price_file_with_negative_or_unsourced_prices_is_refused(tmp_path):
+    prices = load_prices()
+    prices["hetzner"]["server_types"]["cx23"]["monthly"]["fsn1"] = "-2.99"
+    del prices["scaleway"]["tem_per_1000_emails"]["source"]
+    bad = tmp_path / "prices.json"
+    bad.write_text(json.dumps(prices))
+
+    with pytest.raises(SouverainError) as raised:
+        load_prices(bad)
+
+    assert str(raised.value).startswith(
+        f"the price data {bad} is not usable: hetzner.server_types.cx23.monthly.fsn1: "
+        "input should be greater than or equal to 0; "
+        "scaleway.tem_per_1000_emails.source: field required; refresh the price data"
+    )
 
 
 def test_an_unknown_server_type_names_it_and_the_fix():
@@ -195,6 +300,14 @@ def test_cli_cost_with_stale_prices_exits_1_naming_the_type(tmp_path: Path):
     assert "error: the server type 'cx23' (used by acme-dev-main-1)" in result.output
     assert "refresh the price data" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_cost_shows_another_rate_as_a_plain_percentage():
+    result = runner.invoke(app, ["cost", "--stack", "dev", "--vat", "0.20"])
+
+    assert result.exit_code == 0, result.output
+    # 8.88 net at 20%: 1.776, rounded to 1.78.
+    assert "VAT 20%:          1.78 EUR\n" in result.stdout
 
 
 def test_cli_cost_refuses_a_percentage_for_vat():

@@ -82,6 +82,11 @@ def test_refresh_asks_pricing_once_and_keeps_only_eu_locations(hetzner_api, tmp_
         "nbg1": "0.5000",
     }
     assert hetzner["volume_per_gb_month"] == {"price": "0.0500", **source}
+    assert hetzner["floating_ipv4"] == {
+        "monthly": {"fsn1": "0.5000", "hel1": "0.5000", "nbg1": "0.5000"},
+        **source,
+    }
+    assert hetzner["floating_ipv6"]["monthly"]["fsn1"] == "0.0000"
     every_location = {
         location
         for kind in ("server_types", "load_balancer_types")
