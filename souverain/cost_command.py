@@ -1,7 +1,6 @@
 """`souverain cost`: what a stack would cost per month, from its offline plan."""
 
 import datetime as dt
-import json
 import logging
 import os
 from pathlib import Path
@@ -9,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import DEFAULT_ENDPOINT
+from souverain.files import write_json_whole
 from souverain.prices import PRICES_FILE
 
 logger = logging.getLogger(__name__)
@@ -50,20 +49,9 @@ def cost(
         prices = load_prices(prices_file)
         estimate = price_plan(plan_stack(stack, project_dir), prices, rate)
         if json_file is not None:
-            _write_json(estimate.as_json(), json_file)
+            write_json_whole(estimate.as_json(), json_file, "estimate")
+            logger.info("wrote the estimate as JSON to %s", json_file)
         typer.echo(render_estimate(estimate), nl=False)
-
-
-def _write_json(document: dict, path: Path) -> None:
-    """Write the estimate as JSON; a path that cannot be written is the user's."""
-    try:
-        path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-    except OSError as err:
-        raise SouverainError(
-            f"cannot write the estimate to {path}: {err.strerror or err}; choose a "
-            "path in a folder that exists and that you can write to"
-        ) from None
-    logger.info("wrote the estimate as JSON to %s", path)
 
 
 prices_app = typer.Typer(
