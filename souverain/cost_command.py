@@ -49,7 +49,7 @@ def cost(
         prices = load_prices(prices_file)
         estimate = price_plan(plan_stack(stack, project_dir), prices, rate)
         if json_file is not None:
-            write_json_whole(estimate.as_json(), json_file, "estimate")
+            write_json_whole(estimate.as_json(), json_file, "estimate", "--json")
             logger.info("wrote the estimate as JSON to %s", json_file)
         typer.echo(render_estimate(estimate), nl=False)
 

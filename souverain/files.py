@@ -8,8 +8,12 @@ from typing import Any
 from components.errors import SouverainError
 
 
-def write_json_whole(document: dict[str, Any], path: Path, what: str) -> None:
-    """Write `document` to `path` whole or not at all; `what` names it in errors.
+def write_json_whole(
+    document: dict[str, Any], path: Path, what: str, option: str = "--output"
+) -> None:
+    """Write `document` to `path` whole or not at all.
+
+    `what` names the document in errors, and `option` the flag that chose `path`.
 
     Keys are sorted and the text ends with a newline, so a refresh that changes
     nothing leaves the file byte for byte as it was and `git diff` shows only news.
@@ -18,7 +22,7 @@ def write_json_whole(document: dict[str, Any], path: Path, what: str) -> None:
     if not path.parent.is_dir():
         raise SouverainError(
             f"cannot write the {what} to {path}: the folder {path.parent} does not "
-            "exist; create it or choose another --output"
+            f"exist; create it or choose another {option}"
         )
 
     # A rename within one folder replaces the file in one step, so a reader (or a
@@ -34,7 +38,7 @@ def write_json_whole(document: dict[str, Any], path: Path, what: str) -> None:
         partial.unlink(missing_ok=True)
         raise SouverainError(
             f"cannot write the {what} to {path}: {err.strerror or err}; check the "
-            "folder's permissions and free space, or choose another --output"
+            f"folder's permissions and free space, or choose another {option}"
         ) from err
     except BaseException:
         partial.unlink(missing_ok=True)
