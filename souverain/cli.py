@@ -15,7 +15,7 @@ from souverain.ci import ci_app
 from souverain.cost_command import cost, prices_app
 from souverain.forge_comment import post_comment
 from souverain.new import new
-from souverain.preview_command import comment, report_changes
+from souverain.preview_command import comment, load_base, report_changes
 from souverain.sovereignty_command import print_verdict, sovereignty
 from souverain.state import state_app
 
@@ -89,10 +89,14 @@ def plan(
 
     with console.reported_errors():
         result = plan_stack(stack, project_dir)
+        baseline = None
+        if compare is not None or report_file is not None:
+            # Read before --json writes: the base may be the very file it replaces.
+            baseline = load_base(result, compare, report_file, project_dir)
         if json_file is not None:
             _write_json(result.as_json(), json_file)
-        if compare is not None or report_file is not None:
-            sovereign = report_changes(result, compare, report_file, project_dir)
+        if baseline is not None:
+            sovereign = report_changes(result, baseline, report_file, project_dir)
         else:
             typer.echo(render_plan(result), nl=False)
             sovereign = print_verdict(result, project_dir)

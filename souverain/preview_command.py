@@ -15,6 +15,7 @@ from components.errors import SouverainError
 from souverain import console
 
 if TYPE_CHECKING:
+    from souverain.baseline import Baseline
     from souverain.plan import Plan
     from souverain.report import Report
 
@@ -37,20 +38,27 @@ def _deliver(report: "Report", target: Path | None) -> None:
     logger.info("wrote the report to %s", target)
 
 
-def report_changes(
+def load_base(
     plan: "Plan", base: str | None, target: Path | None, project_dir: Path | None
-) -> bool:
-    """Compare `plan` with `base`, deliver the report; True when it is sovereign."""
+) -> "Baseline":
+    """The plan `plan` is compared with, read from `base` (a plan file or git ref)."""
     from souverain.baseline import load_baseline
-    from souverain.diff import compare_plans
-    from souverain.report import build_report
 
     if base is None:
         raise SouverainError(
             f"--report {target} needs something to compare with: add --compare "
             "with a plan file or a git ref, e.g. --compare main"
         )
-    baseline = load_baseline(base, plan.stack, project_dir, plan.project)
+    return load_baseline(base, plan.stack, project_dir, plan.project)
+
+
+def report_changes(
+    plan: "Plan", baseline: "Baseline", target: Path | None, project_dir: Path | None
+) -> bool:
+    """Compare `plan` with `baseline`, deliver the report; True when it is sovereign."""
+    from souverain.diff import compare_plans
+    from souverain.report import build_report
+
     diff = compare_plans(baseline.plan, plan)
     report = build_report(diff, baseline.plan, plan, baseline.description, project_dir)
     _deliver(report, target)

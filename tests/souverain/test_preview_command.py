@@ -76,6 +76,26 @@ def test_compare_with_a_plan_file_prints_the_markdown_report(project, tmp_path):
     assert "hcloud:Network acme-network" not in result.stdout
 
 
+def test_compare_with_the_file_json_overwrites_reads_the_old_plan_first(
+    project, tmp_path
+):
+    # `--json same.json --compare same.json`: the base is the file's old content.
+    same = tmp_path / "same.json"
+    assert plan(project, "--json", str(same)).exit_code == 0
+    add_worker(project)
+
+    result = plan(project, "--json", str(same), "--compare", str(same))
+
+    assert result.exit_code == 0, result.output
+    assert "**+1 to create, ~0 to update, ±0 to replace, -0 to delete** " in (
+        result.stdout
+    )
+    assert "| `hcloud:Server` | `acme-workers-3` |\n" in result.stdout
+    # And the file now holds the new plan, for the next comparison.
+    written = json.loads(same.read_text())
+    assert sum(r["name"] == "acme-workers-3" for r in written["resources"]) == 1
+
+
 def test_compare_with_a_git_ref_plans_the_stack_file_committed_there(project):
     add_worker(project)
     report = project / "report.md"
