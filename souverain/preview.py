@@ -8,7 +8,6 @@ redacted again, whatever the document holds. The old and new states become two
 `Plan`s, so the cost model prices both sides.
 """
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from souverain.diff import (
     value_at,
 )
 from souverain.plan import STACK_TYPE, UNKNOWN, Plan, PlannedResource
+from souverain.preview_shape import PREVIEW_FIX, load_preview
 
 # How the engine writes a value only the deployment can tell.
 ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -42,7 +42,6 @@ REPLACING_OPS = {
     "import-replacement",
 }
 OPS = {"create": CREATE, "import": CREATE, "update": UPDATE, "delete": DELETE}
-PREVIEW_FIX = "write it with `pulumi preview --json --stack <stack> > preview.json`"
 
 
 def _from_engine(value: Any) -> Any:
@@ -137,40 +136,6 @@ def _stack_of(urn: str, source: Path) -> tuple[str, str]:
     return head.removeprefix("urn:pulumi:"), project
 
 
-def load_preview(source: Path) -> dict[str, Any]:
-    """The preview document in `source`, refused with the fix if it is not one."""
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise SouverainError(f"cannot read {source}: {err}; {PREVIEW_FIX}") from None
-    except json.JSONDecodeError as err:
-        raise SouverainError(
-            f"{source} is not JSON ({err.msg}, line {err.lineno}); {PREVIEW_FIX}"
-        ) from None
-    if isinstance(document, dict) and "resources" in document:
-        raise SouverainError(
-            f"{source} is a souverain plan, not a preview: compare two plans with "
-            f"`souverain plan --stack <stack> --compare {source}`"
-        )
-    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
-        diagnostics = document.get("diagnostics") if isinstance(document, dict) else []
-        errors = [
-            str(d.get("message", "")).strip()
-            for d in diagnostics or []
-            if isinstance(d, dict) and d.get("severity") == "error"
-        ]
-        if errors:
-            raise SouverainError(
-                f"the preview in {source} failed: {errors[0]}; fix that and run "
-                "`pulumi preview --json` again"
-            )
-        raise SouverainError(
-            f"{source} is not a `pulumi preview --json` document: it has no 'steps' "
-            f"list; {PREVIEW_FIX}"
-        )
-    return document
-
-
 def _grouped_steps(
     steps: list[Any], source: Path, stack: str | None
 ) -> tuple[str, str, dict[str, list[dict]]]:
@@ -178,8 +143,6 @@ def _grouped_steps(
     by_urn: dict[str, list[dict]] = {}
     found: set[tuple[str, str]] = set()
     for step in steps:
-        if not isinstance(step, dict) or not isinstance(step.get("urn"), str):
-            raise SouverainError(f"{source} has a step without a urn; {PREVIEW_FIX}")
         found.add(_stack_of(step["urn"], source))
         if step["urn"].split("::")[2:3] != [STACK_TYPE]:
             by_urn.setdefault(step["urn"], []).append(step)
@@ -193,7 +156,8 @@ def _grouped_steps(
     if stack is not None and previewed != stack:
         raise SouverainError(
             f"{source} is a preview of the stack '{previewed}', not '{stack}': run "
-            f"`pulumi preview --json --stack {stack}`, or pass --stack {previewed}"
+            f"`pulumi preview --json --show-sames --stack {stack}`, or pass --stack "
+            f"{previewed}"
         )
     return previewed, project, by_urn
 

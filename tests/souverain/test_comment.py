@@ -36,6 +36,7 @@ SIGNED_SECRET = {
     "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
     "plaintext": '"an-unmasked-secret-value"',
 }
+STACK_URN = "urn:pulumi:e2e::souverain::pulumi:pulumi:Stack::souverain-e2e"
 runner = CliRunner()
 
 
@@ -197,7 +198,7 @@ def test_a_preview_without_sames_reports_no_totals_and_says_why(tmp_path, docume
         (
             "not json",
             "is not JSON (Expecting value, line 1); write it with `pulumi preview "
-            "--json --stack <stack> > preview.json`",
+            "--json --show-sames --stack <stack> > preview.json`",
         ),
         (
             json.dumps({"project": "souverain", "stack": "e2e", "resources": []}),
@@ -206,11 +207,16 @@ def test_a_preview_without_sames_reports_no_totals_and_says_why(tmp_path, docume
         ),
         (
             json.dumps({"diagnostics": [{"message": "boom\n", "severity": "error"}]}),
-            "failed: boom; fix that and run `pulumi preview --json` again",
+            "failed: boom; fix the program or the stack's configuration, then run "
+            "`pulumi preview --json --show-sames --stack <stack>` again",
         ),
         (
             json.dumps({"changeSummary": {}}),
             "is not a `pulumi preview --json` document: it has no 'steps' list",
+        ),
+        (
+            "[]",
+            "is a list, not a `pulumi preview --json` document; write it with",
         ),
     ],
 )
@@ -232,6 +238,137 @@ def test_a_preview_of_another_stack_is_refused_with_the_command_to_run():
     assert result.exit_code == EXIT_USER_ERROR
     assert result.stderr == (
         f"error: {FIXTURE} is a preview of the stack 'e2e', not 'prod': run "
-        "`pulumi preview --json --stack prod`, or pass --stack e2e\n"
+        "`pulumi preview --json --show-sames --stack prod`, or pass --stack e2e\n"
+    )
+    assert result.stdout == ""
+
+
+def test_a_preview_the_engine_stopped_on_an_error_is_refused_with_that_error(
+    tmp_path, document
+):
+    # As the engine writes them: each message starts with its prefix, a program's
+    # output comes as info, and the first error may span several lines.
+    document["diagnostics"] = [
+        {"message": "building the stack\n", "severity": "info"},
+        {
+            "urn": f"{URN}server:Server::acme-workers-1",
+            "message": "warning: serverType cx23 is deprecated\n",
+            "severity": "warning",
+        },
+        {
+            "urn": f"{URN}server:Server::acme-workers-1",
+            "message": "error: hcloud:index/server:Server resource 'acme-workers-1' "
+            "has a problem:\n    location 'nbg9' is not a valid location\n",
+            "severity": "error",
+        },
+        {"urn": STACK_URN, "message": "error: preview failed\n", "severity": "error"},
+    ]
+    path = write(tmp_path, document)
+
+    result = runner.invoke(app, ["comment", str(path)])
+
+    assert result.exit_code == EXIT_USER_ERROR, result.output
+    assert result.stderr == (
+        f"error: the preview in {path} failed at acme-workers-1: "
+        "hcloud:index/server:Server resource 'acme-workers-1' has a problem: "
+        "location 'nbg9' is not a valid location; fix the program or the stack's "
+        "configuration, then run `pulumi preview --json --show-sames --stack e2e` "
+        "again\n"
+    )
+    assert result.stdout == ""
+
+
+def test_a_program_that_failed_is_named_by_its_folded_exception(tmp_path, document):
+    document["diagnostics"] = [
+        {
+            "urn": STACK_URN,
+            "message": "error: Program failed with an unhandled exception:\n"
+            "Traceback (most recent call last):\n"
+            '  File "__main__.py", line 9, in <module>\n'
+            "components.errors.ConfigError: 1 configuration problem\n",
+            "severity": "error",
+        }
+    ]
+    path = write(tmp_path, document)
+
+    result = runner.invoke(app, ["comment", str(path)])
+
+    assert result.exit_code == EXIT_USER_ERROR, result.output
+    assert result.stderr == (
+        f"error: the preview in {path} failed: Program failed with an unhandled "
+        'exception: Traceback (most recent call last): File "__main__.py", line 9, '
+        "in <module> components.errors.ConfigError: 1 configuration problem; fix the "
+        "program or the stack's configuration, then run `pulumi preview --json "
+        "--show-sames --stack e2e` again\n"
+    )
+
+
+def test_warnings_alone_leave_the_report_as_it_is(tmp_path, document):
+    document["diagnostics"] = [
+        {"urn": STACK_URN, "message": "warning: a note\n", "severity": "warning"}
+    ]
+
+    result = runner.invoke(app, ["comment", str(write(tmp_path, document))])
+
+    assert result.exit_code == 0, result.output
+    assert "**+1 to create, ~2 to update, ±0 to replace, -0 to delete**" in (
+        result.stdout
+    )
+
+
+SERVER_X = "urn:pulumi:prod::souverain::hcloud:index/server:Server::x"
+STEP = {"urn": SERVER_X, "op": "update"}
+STATE = {"urn": SERVER_X, "type": "hcloud:index/server:Server", "inputs": {}}
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (
+            {"steps": [{**STEP, "oldState": "str"}]},
+            f"step 0 ({SERVER_X}): 'oldState' is a string, not an object",
+        ),
+        (
+            {"steps": [{**STEP, "oldState": STATE, "detailedDiff": [1, 2]}]},
+            f"step 0 ({SERVER_X}): 'detailedDiff' is a list, not an object",
+        ),
+        (
+            {"steps": [{**STEP, "oldState": {"type": STATE["type"], "inputs": {}}}]},
+            f"step 0 ({SERVER_X}): 'oldState.urn' is missing",
+        ),
+        (
+            {"steps": [{**STEP, "detailedDiff": {"location": "update-replace"}}]},
+            f"step 0 ({SERVER_X}): 'detailedDiff' entry 'location' is a string, not "
+            "an object",
+        ),
+        (
+            {"steps": [STEP, {**STEP, "newState": {**STATE, "inputs": [1]}}]},
+            f"step 1 ({SERVER_X}): 'newState.inputs' is a list, not an object",
+        ),
+        (
+            {"steps": [{**STEP, "oldState": {**STATE, "dependencies": [1]}}]},
+            f"step 0 ({SERVER_X}): 'oldState.dependencies' is not a list of strings",
+        ),
+        ({"steps": [STEP, 3]}, "step 1: it is a number, not an object"),
+        ({"steps": [{"urn": SERVER_X}]}, f"step 0 ({SERVER_X}): 'op' is missing"),
+        ({"steps": [], "diagnostics": "boom"}, "'diagnostics' is a string, not a list"),
+        (
+            {"steps": [], "changeSummary": [1]},
+            "'changeSummary' is a list, not an object",
+        ),
+    ],
+)
+def test_a_malformed_preview_names_the_step_and_field_in_one_line(
+    tmp_path, document, problem
+):
+    path = write(tmp_path, document)
+
+    result = runner.invoke(app, ["comment", str(path)])
+
+    assert result.exit_code == EXIT_USER_ERROR, result.output
+    assert result.stderr == (
+        f"error: {path}: {problem}, so the file is not what `pulumi preview --json` "
+        "writes; write it with `pulumi preview --json --show-sames --stack <stack> > "
+        "preview.json`\n"
     )
     assert result.stdout == ""
