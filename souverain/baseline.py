@@ -131,6 +131,13 @@ def plan_at_ref(ref: str, stack: str, project_dir: Path | None) -> Baseline:
     root = project.root
     stack_file = project.stack_file(stack)
     found = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if (ref.startswith("-") or found.returncode != 0) and Path(ref).is_dir():
+        raise SouverainError(
+            f"--compare {ref} is a directory, not a plan file: give the plan file "
+            f"in it, or write one from that checkout with `souverain plan --stack "
+            f"{stack} --project-dir {ref} --json base.json` and pass --compare "
+            "base.json"
+        )
     if ref.startswith("-") or found.returncode != 0:
         raise SouverainError(
             f"--compare {ref}: no such file, and not a commit, branch or tag of a git "

@@ -145,6 +145,34 @@ def test_a_base_that_is_neither_a_file_nor_a_ref_is_refused_with_both_fixes(proj
     )
 
 
+def test_a_directory_as_base_is_named_a_directory_with_the_file_to_pass(
+    project, tmp_path
+):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+
+    result = plan(project, "--compare", str(folder))
+
+    one_line_error(
+        result,
+        f"--compare {folder} is a directory, not a plan file: give the plan file in "
+        "it, or write one from that checkout with `souverain plan --stack prod "
+        f"--project-dir {folder} --json base.json` and pass --compare base.json\n",
+    )
+
+
+def test_a_directory_named_like_a_branch_is_still_the_branch(project, monkeypatch):
+    # A git ref wins over a folder of the same name in the current directory.
+    add_worker(project)
+    monkeypatch.chdir(project)
+    (project / "main").mkdir()
+
+    result = plan(project, "--compare", "main")
+
+    assert result.exit_code == 0, result.output
+    assert "Compared with `Pulumi.prod.yaml` at git ref `main`" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
