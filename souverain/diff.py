@@ -37,6 +37,14 @@ SECRET_NAME = re.compile(
 )
 # Types whose inputs are all secret, whatever their names.
 SECRET_TYPES = {"kubernetes:core/v1:Secret"}
+# Under a credential's name, what only names a Kubernetes Secret is shown: a
+# reference object (`secretRef: {name: app-env}`, `secretKeyRef: {name, key}`) or a
+# `secretName` string, when every part reads as a Kubernetes name or key. A value
+# that names nothing, or could be a credential itself, stays hidden.
+REFERENCE_PARTS = {"name", "key", "namespace", "optional"}
+SECRET_NAME_KEY = re.compile(r"^(?:secretName|\w+SecretName)$")
+KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+KUBERNETES_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -101,19 +109,57 @@ class Diff:
         )
 
 
-def redact(value: Any, name: str = "") -> Any:
+def _names_a_secret(value: Any, name: str) -> bool:
+    """True when `value`, held under `name`, only names a Kubernetes Secret."""
+    if isinstance(value, str):
+        return bool(SECRET_NAME_KEY.match(name)) and (
+            value == UNKNOWN or bool(KUBERNETES_NAME.match(value))
+        )
+    if not isinstance(value, dict) or "name" not in value:
+        return False
+    if not set(value) <= REFERENCE_PARTS:
+        return False
+    for part, item in value.items():
+        if part == "optional":
+            if not isinstance(item, bool):
+                return False
+            continue
+        pattern = KUBERNETES_KEY if part == "key" else KUBERNETES_NAME
+        if item != UNKNOWN and not (isinstance(item, str) and pattern.match(item)):
+            return False
+    return True
+
+
+def _holds_a_reference(value: Any, name: str) -> bool:
+    """True when `value` names a Kubernetes Secret somewhere inside."""
+    if _names_a_secret(value, name):
+        return True
+    if isinstance(value, dict) and SIG_KEY not in value:
+        return any(_holds_a_reference(v, str(k)) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_a_reference(v, "") for v in value)
+    return False
+
+
+def redact(value: Any, name: str = "", credential: bool = False) -> Any:
     """`value` with every secret replaced by `[secret]`, however it was marked.
 
-    `name` is the input's own name: a credential's name hides its whole value.
+    `name` is the input's own name: a credential's name hides its whole value. Only
+    what names a Kubernetes Secret (a `{name: ...}` reference, a `secretName`) is
+    shown inside it, the rest hidden. `credential` says `value` sits inside one.
     """
-    if SECRET_NAME.search(name) and value not in (None, "", UNKNOWN):
-        return SECRET
+    credential = credential or bool(SECRET_NAME.search(name))
+    if isinstance(value, dict) and SIG_KEY in value:
+        shown = SHOWN_SIGNATURES.get(str(value[SIG_KEY]), SECRET)
+        return SECRET if credential else shown
+    if credential and _names_a_secret(value, name):
+        return dict(sorted(value.items())) if isinstance(value, dict) else value
+    if credential and not _holds_a_reference(value, name):
+        return SECRET if value not in (None, "", UNKNOWN) else value
     if isinstance(value, dict):
-        if SIG_KEY in value:
-            return SHOWN_SIGNATURES.get(str(value[SIG_KEY]), SECRET)
-        return {str(k): redact(v, str(k)) for k, v in sorted(value.items())}
+        return {str(k): redact(v, str(k), credential) for k, v in sorted(value.items())}
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v, "", credential) for v in value]
     return value
 
 

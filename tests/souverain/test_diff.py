@@ -228,6 +228,100 @@ def test_a_plan_from_another_version_leaks_no_secret_it_did_not_mark():
     ]
 
 
+# Inputs that only name Kubernetes Secrets, as the apps and cert-manager declare them.
+SECRET_REFERENCES = {
+    "tls": [{"hosts": ["twenty.acme.eu"], "secretName": "twenty-tls"}],
+    "envFrom": [{"secretRef": {"name": "twenty-env"}}],
+    "env": [
+        {"valueFrom": {"secretKeyRef": {"key": "url", "name": "db", "optional": True}}}
+    ],
+    "volumes": [{"name": "config", "secret": {"secretName": "hanko-env"}}],
+    "privateKeySecretRef": {"name": "letsencrypt-account"},
+    "s3Credentials": {
+        "accessKeyId": {"key": "ACCESS_KEY_ID", "name": "backups-s3"},
+        "secretAccessKey": {"key": "ACCESS_SECRET_KEY", "name": "backups-s3"},
+    },
+    "bootstrap": {"initdb": {"secret": {"name": "twenty-db-owner"}}},
+    "hcloudToken": {"existingSecret": {"key": "token", "name": "hcloud"}},
+    "imagePullSecrets": [{"name": UNKNOWN}],
+}
+
+
+def test_references_that_only_name_kubernetes_secrets_are_shown():
+    assert redact(SECRET_REFERENCES) == SECRET_REFERENCES
+
+
+def test_the_prod_ingress_shows_its_tls_secret_name(prod):
+    (ingress,) = [r for r in prod.resources if r.name == "acme-apps-twenty-ingress"]
+
+    shown = redact_inputs(ingress.type, ingress.inputs)
+
+    assert shown["spec"]["tls"] == [
+        {"hosts": ["twenty.acme.example"], "secretName": "twenty-tls"}
+    ]
+
+
+def test_a_renamed_tls_secret_shows_both_names():
+    old = {"spec": {"tls": [{"secretName": "twenty-tls"}]}}
+    new = {"spec": {"tls": [{"secretName": "twenty-tls-2"}]}}
+
+    assert compare_values(redact(old), redact(new)) == [
+        PropertyChange("spec.tls[0].secretName", "twenty-tls", "twenty-tls-2")
+    ]
+
+
+SIGNED = {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    "plaintext": '"twenty-tls"',
+}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "shown"),
+    [
+        # Credentials where a reference could be.
+        (
+            {"s3Credentials": {"accessKeyId": "AKIA1", "secretAccessKey": "a/b+c"}},
+            {"s3Credentials": SECRET},
+        ),
+        # A reference with one part too many is no reference.
+        (
+            {"secretRef": {"name": "twenty-env", "value": "hunter2"}},
+            {"secretRef": SECRET},
+        ),
+        # A part that cannot be a Kubernetes name.
+        (
+            {"privateKeySecretRef": {"name": "-----BEGIN KEY-----\nMIIE"}},
+            {"privateKeySecretRef": SECRET},
+        ),
+        ({"secretName": "Not a Secret's name"}, {"secretName": SECRET}),
+        ({"tls": [{"secretName": SIGNED}]}, {"tls": [{"secretName": SECRET}]}),
+        ({"secret": {"name": SIGNED}}, {"secret": SECRET}),
+        ({"secret": {"name": SECRET}}, {"secret": SECRET}),
+        # Only `secretName` strings are names; another credential's string is not.
+        ({"clientSecret": "looks-like-a-name"}, {"clientSecret": SECRET}),
+        # A credential holding no reference is hidden whole, its keys too.
+        ({"token": ["abc", "def"]}, {"token": SECRET}),
+        ({"tokens": {"t0k3n": "admin"}}, {"tokens": SECRET}),
+        # One holding a reference shows it, and hides what is beside it.
+        (
+            {
+                "extraSecretEnvironmentVars": [
+                    {"envName": "SEAL", "secretKey": "key", "secretName": "seal"}
+                ]
+            },
+            {
+                "extraSecretEnvironmentVars": [
+                    {"envName": SECRET, "secretKey": SECRET, "secretName": "seal"}
+                ]
+            },
+        ),
+    ],
+)
+def test_what_is_or_could_be_a_credential_stays_hidden_beside_references(inputs, shown):
+    assert redact(inputs) == shown
+
+
 def test_a_kubernetes_secret_hides_all_its_data():
     inputs = {"data": {"token": "c2VjcmV0"}, "stringData": {"a": "b"}, "type": "x"}
 
