@@ -7,6 +7,7 @@ comment.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from souverain.cost import Estimate, cents, price_plan
 from souverain.diff import ABSENT, CREATE, DELETE, REPLACE, UPDATE, Diff, ResourceChange
 from souverain.plan import Plan
 from souverain.render import short_type
+from souverain.stops import Stop, protected_stops
 
 MAX_VALUE_CHARS = 80
 HEADINGS = {
@@ -189,6 +191,49 @@ def _resource_tables(diff: Diff) -> list[str]:
     return lines
 
 
+def _stops_section(stops: Sequence[Stop]) -> list[str]:
+    """What `pulumi up` will refuse to delete, and how to go ahead."""
+    if not stops:
+        return []
+    lines = [
+        f"### Will stop `pulumi up` ({len(stops)})",
+        "",
+        "This change replaces or deletes resources protected from deletion, so "
+        "`pulumi up` stops at the first of them, half done:",
+        "",
+        "| type | name | change | protected by |",
+        "| --- | --- | --- | --- |",
+    ]
+    for stop in stops:
+        change = stop.change
+        protection = f"{_code(stop.protection)} on"
+        if stop.only_if_not_empty:
+            protection = f"{_code(stop.protection)} off, if it holds objects"
+        lines.append(
+            f"| {_code(short_type(change.type))} | {_code(change.name)} | "
+            f"{change.action} | {protection} |"
+        )
+    lines.append("")
+    if any(not stop.only_if_not_empty for stop in stops):
+        lines += [
+            "Switch the protection off first, in a `pulumi up` of its own: set "
+            "`souverain:deletionProtection` to `false` (or `deleteProtection` on a "
+            "resource you declare yourself) and run `pulumi up`; then apply this "
+            "change, and switch the protection back on (docs/sovereignty.md). In a "
+            "production stack, the sovereignty verdict fails while it is off.",
+            "",
+        ]
+    if any(stop.only_if_not_empty for stop in stops):
+        lines += [
+            "A bucket that still holds objects is not deleted: copy out what you "
+            "need and empty it first, or set `souverain:bucketsForceDestroy` to "
+            "`true` and run `pulumi up` before this change, which then deletes "
+            "every object.",
+            "",
+        ]
+    return lines
+
+
 def _cost_section(cost: CostChange | str) -> list[str]:
     lines = ["### Monthly cost", ""]
     if isinstance(cost, str):
@@ -233,12 +278,24 @@ def _sovereignty_section(plan: Plan, project_dir: Path | None) -> tuple[str, boo
     return report.render_markdown(), report.passed
 
 
-def render_summary(diff: Diff, cost: CostChange | str, sovereign: bool) -> str:
-    """The report in a few lines for a terminal: counts, resources, cost, verdict."""
+def render_summary(
+    diff: Diff, cost: CostChange | str, sovereign: bool, stops: Sequence[Stop] = ()
+) -> str:
+    """The report in a few lines for a terminal: counts, resources, cost, verdict.
+
+    `stops` adds one line naming the protected resources `pulumi up` will stop at.
+    """
     lines = [f"{diff.stack}: {diff.summary()} ({diff.unchanged} unchanged)"]
     lines += [
         f"  {SIGNS[c.action]} {short_type(c.type)} {c.name}" for c in diff.changes
     ]
+    if stops:
+        noun = "resource" if len(stops) == 1 else "resources"
+        lines.append(
+            f"will stop pulumi up: {len(stops)} protected {noun} to replace or "
+            f"delete ({', '.join(stop.change.name for stop in stops)}); switch "
+            "the protection off first, as the report says"
+        )
     if isinstance(cost, str):
         lines.append(f"monthly cost: cannot be estimated: {cost}")
     else:
@@ -280,6 +337,7 @@ def build_report(
         except SouverainError as err:
             cost = str(err)
     sovereignty, sovereign = _sovereignty_section(after, project_dir)
+    stops = protected_stops(diff, before)
     lines = [
         marker(diff.stack),
         f"## Changes to `{diff.stack}`",
@@ -295,7 +353,8 @@ def build_report(
             "the changed resources.",
             "",
         ]
+    lines += _stops_section(stops)
     lines += _resource_tables(diff)
     lines += _cost_section(cost)
     markdown = "\n".join(lines) + "\n" + sovereignty
-    return Report(markdown, render_summary(diff, cost, sovereign), sovereign)
+    return Report(markdown, render_summary(diff, cost, sovereign, stops), sovereign)

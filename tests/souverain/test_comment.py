@@ -171,6 +171,22 @@ def test_a_replacement_names_the_properties_that_force_it(tmp_path, document):
     assert worker.inputs["placementGroupId"] == UNKNOWN
 
 
+def test_deleting_a_protected_server_says_pulumi_up_will_stop_there(tmp_path, document):
+    # As the engine writes a deletion, of a server deployed with protection on.
+    step = step_of(document, f"{URN}server:Server::acme-workers-1")
+    step["op"] = "delete"
+    step["oldState"]["inputs"]["deleteProtection"] = True
+    del step["newState"]
+
+    result = runner.invoke(app, ["comment", str(write(tmp_path, document))])
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "| `hcloud:Server` | `acme-workers-1` | delete | `deleteProtection` on |\n"
+    ) in result.stdout
+    assert "\n### Will stop `pulumi up` (1)\n" in result.stdout
+
+
 def test_a_preview_without_sames_reports_no_totals_and_says_why(tmp_path, document):
     # As the engine writes it without --show-sames: the stack's own step stays.
     document["steps"] = [

@@ -17,6 +17,7 @@ from souverain.diff import (
 from souverain.plan import Plan, PlannedResource, plan_stack
 from souverain.report import build_report, compare_costs, marker
 from souverain.sovereignty import sovereignty_report
+from souverain.stops import protected_stops
 from tests.souverain.test_diff import PROD, REPO
 from tests.souverain.test_plan import make_project
 
@@ -111,14 +112,19 @@ def test_cost_lines_keep_only_the_items_that_change(one_more_worker):
     assert (cost.net, cost.gross) == (Decimal("9.49"), Decimal("11.30"))
 
 
-def server(location: str) -> PlannedResource:
+def server(location: str, **protection: bool) -> PlannedResource:
     return PlannedResource(
         urn="urn:pulumi:us::souverain::hcloud:index/server:Server::acme-1",
         type="hcloud:index/server:Server",
         name="acme-1",
         parent=None,
         custom=True,
-        inputs={"location": location, "serverType": "cpx21", "name": "acme-1"},
+        inputs={
+            "location": location,
+            "serverType": "cpx21",
+            "name": "acme-1",
+            **protection,
+        },
         dependencies=(),
     )
 
@@ -137,6 +143,9 @@ def test_a_server_moved_outside_the_eu_fails_the_verdict_in_the_report():
     # Hetzner lists no price in Ashburn: the report says so instead of a total.
     assert "### Monthly cost\n\nThe cost cannot be estimated: " in report.markdown
     assert report.summary.endswith("sovereignty: failed\n")
+    # Nothing protects that server: nothing stops `pulumi up`.
+    assert "Will stop" not in report.markdown
+    assert "will stop" not in report.summary
 
 
 def test_secrets_show_as_changed_without_values_and_cells_stay_in_one_piece():
@@ -172,3 +181,90 @@ def test_secrets_show_as_changed_without_values_and_cells_stay_in_one_piece():
     assert "† Its provider decides for itself whether these changes replace it" in (
         markdown
     )
+
+
+HCLOUD_FIX = (
+    "Switch the protection off first, in a `pulumi up` of its own: set "
+    "`souverain:deletionProtection` to `false` (or `deleteProtection` on a resource "
+    "you declare yourself) and run `pulumi up`; then apply this change, and switch "
+    "the protection back on (docs/sovereignty.md). In a production stack, the "
+    "sovereignty verdict fails while it is off.\n"
+)
+
+
+def test_one_worker_less_says_pulumi_up_stops_at_its_protected_server(tmp_path):
+    before = plan_stack("prod", REPO)
+    after = prod_with(tmp_path, "count: 2\n", "count: 1\n")
+
+    report = build_report(compare_plans(before, after), before, after, BASE, REPO)
+
+    assert (
+        "**+0 to create, ~0 to update, ±0 to replace, -1 to delete** (166 unchanged)\n"
+        "\n"
+        "### Will stop `pulumi up` (1)\n"
+        "\n"
+        "This change replaces or deletes resources protected from deletion, so "
+        "`pulumi up` stops at the first of them, half done:\n"
+        "\n"
+        "| type | name | change | protected by |\n"
+        "| --- | --- | --- | --- |\n"
+        "| `hcloud:Server` | `acme-workers-2` | delete | `deleteProtection` on |\n"
+        "\n" + HCLOUD_FIX + "\n### To delete (1)\n"
+    ) in report.markdown
+    assert "A bucket that still holds objects" not in report.markdown
+    assert (
+        "  - hcloud:Server acme-workers-2\n"
+        "will stop pulumi up: 1 protected resource to replace or delete "
+        "(acme-workers-2); switch the protection off first, as the report says\n"
+        "monthly cost: "
+    ) in report.summary
+
+
+def test_a_new_location_names_every_protected_resource_it_replaces(tmp_path):
+    before = plan_stack("prod", REPO)
+    after = prod_with(tmp_path, "location: fsn1", "location: nbg1")
+    diff = compare_plans(before, after)
+
+    report = build_report(diff, before, after, BASE, REPO)
+
+    # The load balancer's services, targets and network, and the readiness check,
+    # are replaced too, but nothing protects them.
+    assert [(s.change.name, s.protection) for s in protected_stops(diff, before)] == [
+        ("acme-assets-bucket", "force_destroy"),
+        ("acme-backups-bucket", "force_destroy"),
+        ("acme-lb", "deleteProtection"),
+        *[(f"acme-control-plane-{n}", "deleteProtection") for n in (1, 2, 3)],
+        *[(f"acme-workers-{n}", "deleteProtection") for n in (1, 2)],
+        *[(f"acme-control-plane-{n}-ipv4", "deleteProtection") for n in (1, 2, 3)],
+    ]
+    assert "### Will stop `pulumi up` (11)\n" in report.markdown
+    assert (
+        "| `s3:Bucket` | `acme-backups-bucket` | replace | `force_destroy` off, if it "
+        "holds objects |\n"
+        "| `hcloud:LoadBalancer` | `acme-lb` | replace | `deleteProtection` on |\n"
+    ) in report.markdown
+    assert (
+        "| `hcloud:PrimaryIp` | `acme-control-plane-3-ipv4` | replace | "
+        "`deleteProtection` on |\n\n" + HCLOUD_FIX + "\n"
+        "A bucket that still holds objects is not deleted: copy out what you need "
+        "and empty it first, or set `souverain:bucketsForceDestroy` to `true` and "
+        "run `pulumi up` before this change, which then deletes every object.\n"
+    ) in report.markdown
+    assert (
+        "will stop pulumi up: 11 protected resources to replace or delete "
+        "(acme-assets-bucket, acme-backups-bucket, acme-lb, acme-control-plane-1, "
+    ) in report.summary
+
+
+def test_protection_switched_off_by_the_same_change_still_stops_it():
+    # The old server is deleted with the protection it was deployed with.
+    before = Plan("souverain", "us", [server("fsn1", deleteProtection=True)])
+    after = Plan("souverain", "us", [server("nbg1", deleteProtection=False)])
+    diff = compare_plans(before, after)
+
+    assert [
+        (s.change.name, s.change.action) for s in protected_stops(diff, before)
+    ] == [("acme-1", REPLACE)]
+    # Switching it off alone is the update that clears the way.
+    unprotect = Plan("souverain", "us", [server("fsn1", deleteProtection=False)])
+    assert protected_stops(compare_plans(before, unprotect), before) == []
