@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import SouverainError
-from souverain.cost import Estimate, cents, price_plan
+from souverain.cost import Estimate, cents, price_plan, vat_percent
 from souverain.diff import ABSENT, CREATE, DELETE, REPLACE, UPDATE, Diff, ResourceChange
 from souverain.plan import Plan
 from souverain.render import short_type
@@ -239,7 +239,7 @@ def _cost_section(cost: CostChange | str) -> list[str]:
     if isinstance(cost, str):
         return [*lines, f"The cost cannot be estimated: {cost}", ""]
     before, after = cost.before, cost.after
-    percent = cents(after.vat_rate * 100).normalize()
+    percent = vat_percent(after.vat_rate)
     lines += [
         "| EUR per month | before | after | difference |",
         "| --- | ---: | ---: | ---: |",

@@ -15,6 +15,7 @@ from souverain.diff import (
     compare_plans,
 )
 from souverain.plan import Plan, PlannedResource, plan_stack
+from souverain.prices import load_prices
 from souverain.report import build_report, compare_costs, marker
 from souverain.sovereignty import sovereignty_report
 from souverain.stops import protected_stops
@@ -98,6 +99,24 @@ def test_the_same_inputs_give_a_byte_identical_report(one_more_worker):
 
     assert first.encode() == second.encode()
     assert first.splitlines()[0] == marker("prod")
+
+
+def test_a_twenty_percent_vat_rate_reads_vat_20_percent(one_more_worker):
+    # Not 2E+1%: the rate 0.20 normalises to an exponent. By hand, 20% of 52.49 is
+    # 10.498 and of 61.98 is 12.396, rounded to the cent on each side.
+    before, after = one_more_worker
+    prices = load_prices()
+    prices["vat"]["default_rate"] = "0.20"
+
+    report = build_report(
+        compare_plans(before, after), before, after, BASE, REPO, prices=prices
+    )
+
+    assert (
+        "| net | 52.49 | 61.98 | +9.49 |\n"
+        "| VAT 20% | 10.50 | 12.40 | +1.90 |\n"
+        "| gross | 62.99 | 74.38 | +11.39 |\n"
+    ) in report.markdown
 
 
 def test_cost_lines_keep_only_the_items_that_change(one_more_worker):
