@@ -31,8 +31,8 @@ SHOWN_SIGNATURES = {
 # Inputs whose name says they hold a credential are hidden even where a file does
 # not mark them secret, e.g. a plan written by a souverain that did not.
 SECRET_NAME = re.compile(
-    r"secret|password|passphrase|token|private_?key|access_?key|credential|"
-    r"kubeconfig|dockerconfig",
+    r"secret|password|passphrase|token|private_?key|access_?key|api_?key|"
+    r"credential|kubeconfig|dockerconfig",
     re.IGNORECASE,
 )
 # Types whose inputs are all secret, whatever their names.

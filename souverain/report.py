@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import SouverainError
-from souverain.cost import Estimate, cents, price_plan, vat_percent
+from souverain.cost import Estimate, price_plan
+from souverain.cost_model import unit_amount, vat_percent
 from souverain.diff import ABSENT, CREATE, DELETE, REPLACE, UPDATE, Diff, ResourceChange
 from souverain.plan import Plan
 from souverain.render import short_type
@@ -78,14 +79,8 @@ def signed(amount: Decimal) -> str:
     return f"+{amount}" if amount > 0 else str(amount)
 
 
-def unit_price(price: Decimal) -> str:
-    """A unit price with at least two decimals: 0.50, 2.99, 0.0086."""
-    shown = price.normalize()
-    return f"{shown:f}" if shown.as_tuple().exponent < -2 else str(cents(shown))
-
-
 def _line_text(quantity: Decimal, unit: Decimal, monthly: Decimal) -> str:
-    return f"{quantity.normalize():f} × {unit_price(unit)} = {monthly}"
+    return f"{quantity.normalize():f} × {unit_amount(unit)} = {monthly}"
 
 
 def compare_costs(

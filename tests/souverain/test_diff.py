@@ -247,6 +247,12 @@ SECRET_REFERENCES = {
 }
 
 
+def test_api_keys_in_the_clear_are_hidden_by_their_name():
+    old = {"apiKey": "sk-live-1", "api_key": "sk-live-2", "region": "fr-par"}
+
+    assert redact(old) == {"apiKey": SECRET, "api_key": SECRET, "region": "fr-par"}
+
+
 def test_references_that_only_name_kubernetes_secrets_are_shown():
     assert redact(SECRET_REFERENCES) == SECRET_REFERENCES
 
