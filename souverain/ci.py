@@ -16,8 +16,7 @@ import typer
 from components.errors import SouverainError
 from souverain.console import reported_errors
 from souverain.forge_targets import forge_problem
-from souverain.forking import STACK_NAME_RE
-from souverain.stack_files import find_project
+from souverain.stack_files import STACK_NAME_RE, find_project
 
 TEMPLATES = Path(__file__).parent / "templates" / "ci"
 # The release the e2e suite builds (tests/e2e/tools.sh), so CI runs the engine the

@@ -13,7 +13,7 @@ from souverain import console
 from souverain.catalog import catalog_app
 from souverain.ci import ci_app
 from souverain.cost_command import cost, prices_app
-from souverain.forge_comment import post_comment
+from souverain.forge_command import post_comment
 from souverain.new import new
 from souverain.preview_command import comment, load_base, report_changes
 from souverain.sovereignty_command import print_verdict, sovereignty

@@ -8,7 +8,6 @@ prints the `pulumi config set --secret` commands that set them, then the next st
 """
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,14 +26,13 @@ from components.config_rules import (
 from components.errors import ConfigError, SouverainError
 from souverain.stack_files import (
     SECRET_PLACEHOLDER,
+    STACK_NAME_RE,
     Project,
     engine_config,
     parse_yaml,
 )
 
 TEMPLATES = ("dev", "prod")
-# Pulumi's own rule for a stack name; it also keeps the file name a plain name.
-STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 # Where ssh-keygen puts a new key of each type, in the order a key is looked for.
 DEFAULT_SSH_KEYS = ("~/.ssh/id_ed25519.pub", "~/.ssh/id_ecdsa.pub", "~/.ssh/id_rsa.pub")
 # A documentation range (RFC 5737): no traffic comes from it, so a stack made without

@@ -7,6 +7,7 @@ JSON, and encrypted values replaced by a placeholder (no passphrase needed).
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ SECRET_PLACEHOLDER = "[secret]"
 # libyaml's loader when PyYAML was built with it: ten times faster on Pulumi.yaml,
 # which every plan reads.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Pulumi's own rule for a stack name; it also keeps the file name a plain name.
+STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
 @dataclass(frozen=True)
