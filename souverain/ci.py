@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from components.errors import SouverainError
-from souverain.console import reported_errors
+from souverain.console import ProjectDirOption, reported_errors
 from souverain.forge_targets import forge_problem
 from souverain.stack_files import STACK_NAME_RE, find_project
 
@@ -148,10 +148,7 @@ def init(
         Path | None,
         typer.Option(help="Write here instead of where the forge reads it."),
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Write the forge's CI workflow for a stack and list what to set up beside it."""
     with reported_errors():

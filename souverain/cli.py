@@ -12,6 +12,7 @@ from components.errors import SouverainError
 from souverain import console
 from souverain.catalog import catalog_app
 from souverain.ci import ci_app
+from souverain.console import ProjectDirOption
 from souverain.cost_command import cost, prices_app
 from souverain.forge_command import post_comment
 from souverain.new import new
@@ -58,10 +59,7 @@ def plan(
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the plan as JSON here.")
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
     compare: Annotated[
         str | None,
         typer.Option(

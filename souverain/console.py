@@ -1,6 +1,8 @@
 """How every command reports a failure: one readable message and an exit code."""
 
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +15,12 @@ EXIT_CONFIG_ERROR = 3
 # The plan is sound but breaks a sovereignty rule (docs/sovereignty.md).
 EXIT_POLICY_VIOLATION = 4
 EXIT_INTERNAL_ERROR = 70
+
+ProjectDirOption = Annotated[
+    Path | None,
+    typer.Option(help="The souverain checkout (default: the one around cwd)."),
+]
+"""The --project-dir option every command that reads stacks takes."""
 
 errors = Console(stderr=True, highlight=False)
 # Set once by the CLI's root callback from --verbose.

@@ -10,6 +10,7 @@ import typer
 
 from souverain import console
 from souverain.catalog import DEFAULT_ENDPOINT
+from souverain.console import ProjectDirOption
 from souverain.files import write_json_whole
 from souverain.prices import PRICES_FILE
 
@@ -33,10 +34,7 @@ def cost(
         Path | None,
         typer.Option("--prices", help="Price with this file, not the shipped one."),
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Estimate a stack's monthly cost at list prices, net and with VAT."""
     # Imported here: Pulumi's SDK takes most of a second to import, which the other

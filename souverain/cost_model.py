@@ -4,13 +4,11 @@ Every amount is a `Decimal` in EUR, never a float; a line is rounded to the cent
 before lines are added, as an invoice would.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from components.errors import SouverainError
-from souverain.plan import UNKNOWN, PlannedResource
 from souverain.prices import PRICES_FIX
 
 CENT = Decimal("0.01")
@@ -124,17 +122,6 @@ def price_of(entry: dict[str, Any], key: str, what: str) -> Decimal:
         raise SouverainError(
             f"{what} has no valid price '{key}'; {PRICES_FIX}"
         ) from None
-
-
-def grouped(
-    resources: Iterable[PlannedResource], *keys: str
-) -> dict[tuple[str, ...], list[str]]:
-    """Resource names grouped by the values of `keys` among their inputs, sorted."""
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for resource in resources:
-        key = tuple(str(resource.inputs.get(k, UNKNOWN)) for k in keys)
-        groups.setdefault(key, []).append(resource.name)
-    return dict(sorted(groups.items()))
 
 
 def priced_line(

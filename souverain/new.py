@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from components.errors import SouverainError
-from souverain.console import reported_errors
+from souverain.console import ProjectDirOption, reported_errors
 from souverain.stack_files import find_project
 
 if TYPE_CHECKING:
@@ -57,10 +57,7 @@ def new(
             "(default: none, so both are off)."
         ),
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Write stacks/Pulumi.NAME.yaml from a template and list what is left to set."""
     # Imported here: the settings model and its rules cost the other commands a

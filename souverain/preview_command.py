@@ -13,6 +13,7 @@ import typer
 
 from components.errors import SouverainError
 from souverain import console
+from souverain.console import ProjectDirOption
 
 if TYPE_CHECKING:
     from souverain.baseline import Baseline
@@ -80,10 +81,7 @@ def comment(
         str | None,
         typer.Option("--stack", "-s", help="Refuse a preview of any other stack."),
     ] = None,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Write the change report of a real `pulumi preview --json`, for a pull request.
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from souverain import console
+from souverain.console import ProjectDirOption
 
 if TYPE_CHECKING:
     from souverain.plan import Plan
@@ -29,10 +30,7 @@ def sovereignty(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Write Markdown, for a pull request.")
     ] = False,
-    project_dir: Annotated[
-        Path | None,
-        typer.Option(help="The souverain checkout (default: the one around cwd)."),
-    ] = None,
+    project_dir: ProjectDirOption = None,
 ) -> None:
     """Show who holds each resource, under which law, and where its data lives."""
     # Imported here: Pulumi's SDK takes most of a second to import, which the other

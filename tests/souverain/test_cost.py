@@ -217,18 +217,15 @@ def test_vat_rates_read_as_plain_percentages(rate, shown):
 
 
 def test_every_shipped_price_names_its_source_and_date():
-    entries = [
-        entry
-        for section in ("hetzner", "scaleway", "bunny")
-        for entry in PRICES[section].values()
-        if "source" in entry or "as_of" in entry or "monthly" in entry
-    ]
-    entries += [
-        t
-        for kind in ("server_types", "load_balancer_types")
-        for t in HETZNER[kind].values()
-    ]
+    by_type = {"server_types", "load_balancer_types"}
+    entries = [PRICES["vat"], PRICES["usd_in_eur"]]
+    entries += [e for k, e in HETZNER.items() if k not in by_type]
+    entries += [e for kind in by_type for e in HETZNER[kind].values()]
+    entries += [*PRICES["scaleway"].values(), *PRICES["bunny"].values()]
 
+    # VAT and the dollar, five Hetzner entries, every type, Scaleway's two, bunny's two.
+    types = len(HETZNER["server_types"]) + len(HETZNER["load_balancer_types"])
+    assert len(entries) == 2 + 5 + types + 2 + 2
     for entry in entries:
         assert entry["source"].startswith("https://"), entry
         assert len(entry["as_of"]) == 10, entry
